@@ -1,0 +1,6 @@
+export {
+  type OtlpReceiver,
+  type ReceivedRequest,
+  type ReceivedSpan,
+  startOtlpReceiver,
+} from './otlp-receiver.ts';

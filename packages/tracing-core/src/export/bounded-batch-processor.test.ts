@@ -1,0 +1,178 @@
+import { createServer } from 'node:net';
+import { startOtlpReceiver } from '@maestro/test-support';
+import { type Context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { BoundedBatchSpanProcessor } from './bounded-batch-processor.ts';
+
+/** Counts how many exports are on the wire at once. */
+class CountingExporter implements SpanExporter {
+  inFlight = 0;
+  maxInFlight = 0;
+  calls = 0;
+  constructor(private readonly delegate: SpanExporter) {}
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.calls++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.delegate.export(spans, (result) => {
+      this.inFlight--;
+      done(result);
+    });
+  }
+  shutdown(): Promise<void> {
+    return this.delegate.shutdown();
+  }
+}
+
+/** A TCP port on 127.0.0.1 with nothing listening: connections are refused at once. */
+async function refusedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function endSpans(provider: BasicTracerProvider, count: number, parent: Context = ROOT_CONTEXT): void {
+  const tracer = provider.getTracer('load');
+  for (let i = 0; i < count; i++)
+    tracer.startSpan(`span-${i}`, { attributes: { i, payload: 'x'.repeat(200) } }, parent).end();
+}
+
+const config = {
+  maxQueueSize: 256,
+  maxExportBatchSize: 64,
+  scheduledDelayMillis: 5,
+  exportTimeoutMillis: 2000,
+};
+
+describe('BoundedBatchSpanProcessor', () => {
+  it('keeps one export in flight and a bounded queue while the collector refuses connections', async () => {
+    const port = await refusedPort();
+    const exporter = new CountingExporter(
+      new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 500 }),
+    );
+    const processor = new BoundedBatchSpanProcessor(exporter, config);
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+
+    const deadline = Date.now() + 1500;
+    let ended = 0;
+    while (Date.now() < deadline) {
+      endSpans(provider, 200);
+      ended += 200;
+      expect(processor.stats().queued).toBeLessThanOrEqual(config.maxQueueSize);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await processor.forceFlush();
+    const stats = processor.stats();
+    expect(exporter.maxInFlight).toBe(1);
+    expect(stats.exported).toBe(0);
+    // Every span is accounted for: dropped at the door or lost with a failed export.
+    expect(stats.dropped + stats.failed).toBe(ended);
+    await provider.shutdown();
+  });
+
+  it('drops and counts new spans, rather than growing, while the collector hangs', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = createServer((socket) => sockets.add(socket)).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const { port } = silent.address() as { port: number };
+    const exporter = new CountingExporter(
+      new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 300 }),
+    );
+    const processor = new BoundedBatchSpanProcessor(exporter, { ...config, exportTimeoutMillis: 400 });
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    let ended = 0;
+    const deadline = Date.now() + 1200;
+    while (Date.now() < deadline) {
+      endSpans(provider, 100);
+      ended += 100;
+      expect(processor.stats().queued).toBeLessThanOrEqual(config.maxQueueSize);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await processor.forceFlush();
+    const stats = processor.stats();
+    expect(exporter.maxInFlight).toBe(1);
+    expect(stats.dropped).toBeGreaterThan(0);
+    expect(stats.exported + stats.dropped + stats.failed).toBe(ended);
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+
+  it('gives up on an export that hangs after exportTimeoutMillis and keeps going', async () => {
+    const hanging: SpanExporter = { export: () => {}, shutdown: async () => {} };
+    const processor = new BoundedBatchSpanProcessor(hanging, { ...config, exportTimeoutMillis: 50 });
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    endSpans(provider, 10);
+    const started = Date.now();
+    await processor.forceFlush();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(processor.stats()).toMatchObject({ failed: 10, queued: 0 });
+  });
+
+  it('exports everything, in batches, when the collector is healthy; nothing unsampled', async () => {
+    const receiver = await startOtlpReceiver();
+    const processor = new BoundedBatchSpanProcessor(new OTLPTraceExporter({ url: receiver.url }), config);
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    endSpans(provider, 200);
+    const unsampled = provider.getTracer('x').startSpan('unsampled');
+    (unsampled.spanContext() as { traceFlags: number }).traceFlags = TraceFlags.NONE;
+    unsampled.end();
+    await processor.forceFlush();
+    expect(processor.stats()).toEqual({ exported: 200, dropped: 0, failed: 0, queued: 0 });
+    expect(receiver.spans()).toHaveLength(200);
+    expect(receiver.requests.length).toBeGreaterThanOrEqual(Math.ceil(200 / config.maxExportBatchSize));
+    expect(Math.max(...receiver.requests.map((r) => r.spans.length))).toBeLessThanOrEqual(
+      config.maxExportBatchSize,
+    );
+    await provider.shutdown();
+    await receiver.close();
+  });
+
+  it('exports on the schedule without a flush, and never after shutdown', async () => {
+    const memory = new InMemorySpanExporter();
+    const processor = new BoundedBatchSpanProcessor(memory, { ...config, scheduledDelayMillis: 20 });
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    endSpans(provider, 3);
+    expect(memory.getFinishedSpans()).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(memory.getFinishedSpans()).toHaveLength(3);
+    await provider.shutdown();
+    endSpans(provider, 3);
+    expect(processor.stats().queued).toBe(0);
+  });
+
+  it('counts an exporter that throws as a failed export instead of crashing', async () => {
+    const throwing: SpanExporter = {
+      export: () => {
+        throw new Error('boom');
+      },
+      shutdown: async () => {},
+    };
+    const processor = new BoundedBatchSpanProcessor(throwing, config);
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    endSpans(provider, 5);
+    await processor.forceFlush();
+    expect(processor.stats()).toMatchObject({ failed: 5, exported: 0 });
+  });
+
+  it('reports a failed result code as failed spans', async () => {
+    const failing: SpanExporter = {
+      export: (_spans, done) => done({ code: ExportResultCode.FAILED, error: new Error('503') }),
+      shutdown: async () => {},
+    };
+    const processor = new BoundedBatchSpanProcessor(failing, config);
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    endSpans(provider, 7);
+    await processor.forceFlush();
+    expect(processor.stats()).toMatchObject({ failed: 7 });
+  });
+});

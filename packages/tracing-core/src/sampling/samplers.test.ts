@@ -1,0 +1,115 @@
+import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
+import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { compilePathPatterns } from './path-pattern.ts';
+import { createSampler, ExcludedPaths, RouteRatioSampler } from './samplers.ts';
+
+function traceIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    (i * 2654435761 + 12345).toString(16).padStart(32, '0').slice(-32),
+  );
+}
+
+function sampledShare(sampler: ReturnType<typeof createSampler>, path?: string, ctx = ROOT_CONTEXT): number {
+  const ids = traceIds(4000);
+  const attributes = path === undefined ? {} : { 'url.path': path };
+  const sampled = ids.filter(
+    (id) =>
+      sampler.shouldSample(ctx, id, 'GET', SpanKind.SERVER, attributes, []).decision ===
+      SamplingDecision.RECORD_AND_SAMPLED,
+  );
+  return sampled.length / ids.length;
+}
+
+const sampledParent = trace.setSpanContext(ROOT_CONTEXT, {
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: 'b7ad6b7169203331',
+  traceFlags: TraceFlags.SAMPLED,
+  isRemote: true,
+});
+const unsampledParent = trace.setSpanContext(ROOT_CONTEXT, {
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: 'b7ad6b7169203331',
+  traceFlags: TraceFlags.NONE,
+  isRemote: true,
+});
+
+describe('named samplers', () => {
+  it('always_on and always_off ignore the parent', () => {
+    expect(sampledShare(createSampler('always_on', 1))).toBe(1);
+    expect(sampledShare(createSampler('always_off', 1), undefined, sampledParent)).toBe(0);
+  });
+
+  it('traceidratio samples about its ratio', () => {
+    expect(sampledShare(createSampler('traceidratio', 0.25))).toBeCloseTo(0.25, 1);
+  });
+
+  it('parentbased_* follow a remote parent’s decision and use their root sampler otherwise', () => {
+    expect(sampledShare(createSampler('parentbased_always_off', 1), undefined, sampledParent)).toBe(1);
+    expect(sampledShare(createSampler('parentbased_always_on', 1), undefined, unsampledParent)).toBe(0);
+    expect(sampledShare(createSampler('parentbased_traceidratio', 0.5))).toBeCloseTo(0.5, 1);
+  });
+});
+
+describe('RouteRatioSampler', () => {
+  const sampler = new RouteRatioSampler(createSampler('parentbased_always_on', 1), {
+    '/batch/*': 0,
+    '/models/:id': 0.1,
+  });
+
+  it('applies the ratio of the matching route to new traces', () => {
+    expect(sampledShare(sampler, '/batch/jobs/42')).toBe(0);
+    expect(sampledShare(sampler, '/models/42')).toBeCloseTo(0.1, 1);
+    expect(sampledShare(sampler, '/experiments')).toBe(1);
+  });
+
+  it('never cuts a trace that arrives sampled', () => {
+    expect(sampledShare(sampler, '/batch/jobs/42', sampledParent)).toBe(1);
+  });
+
+  it('leaves spans without a url.path (child and internal spans) to the configured sampler', () => {
+    expect(sampledShare(sampler)).toBe(1);
+  });
+});
+
+describe('path patterns', () => {
+  const matcher = compilePathPatterns<string>([
+    ['/health', 'exact'],
+    ['/models/:id', 'param'],
+    ['/batch/*', 'rest'],
+    ['/static*', 'prefix'],
+  ]);
+
+  it.each([
+    ['/health', 'exact'],
+    ['/health/', 'exact'],
+    ['/models/42', 'param'],
+    ['/models/42/', 'param'],
+    ['/batch', 'rest'],
+    ['/batch/a/b/c', 'rest'],
+    ['/static/app.js', 'prefix'],
+    ['/staticfile', 'prefix'],
+  ])('%s matches %s', (path, expected) => {
+    expect(matcher.match(path)).toBe(expected);
+  });
+
+  it.each(['/healthy', '/models', '/models/42/versions', '/batches', '/', ''])(
+    '%j matches nothing',
+    (path) => {
+      expect(matcher.match(path)).toBeUndefined();
+    },
+  );
+
+  it('treats regular-expression characters in patterns literally', () => {
+    const literal = compilePathPatterns([['/v1.0/(x)/:id', true]]);
+    expect(literal.match('/v1.0/(x)/7')).toBe(true);
+    expect(literal.match('/v1x0/(x)/7')).toBeUndefined();
+  });
+
+  it('ExcludedPaths answers for the default health endpoints', () => {
+    const excluded = new ExcludedPaths(['/health', '/metrics', '/internal/*']);
+    expect(excluded.has('/health')).toBe(true);
+    expect(excluded.has('/internal/debug/vars')).toBe(true);
+    expect(excluded.has('/models')).toBe(false);
+  });
+});
