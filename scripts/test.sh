@@ -13,7 +13,7 @@ if ! command -v pnpm >/dev/null 2>&1; then
 fi
 
 # promtool validates our /metrics text; the Python client parses the OpenMetrics form with exemplars.
-if ! command -v promtool >/dev/null 2>&1 || ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+if ! command -v promtool >/dev/null 2>&1 || ! /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1; then
   log "installing prometheus (promtool) and python3-prometheus-client from Debian"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
@@ -35,6 +35,7 @@ pnpm typecheck
 log "package metadata (publint, attw)"
 pnpm check:packages
 
+rm -rf packages/*/test-results apps/*/test-results
 log "tests on $(node --version)"
 pnpm test
 
@@ -49,3 +50,6 @@ PATH="$NODE24_DIR/node_modules/.bin:$PATH" pnpm test
 
 log "benchmark smoke run"
 BENCH_SMOKE=1 pnpm bench
+
+log "summary"
+node scripts/summarize-tests.mjs 20 24
