@@ -4,3 +4,5 @@ export {
   type ReceivedSpan,
   startOtlpReceiver,
 } from './otlp-receiver.ts';
+export { type ParsedSample, parseOpenMetrics, promtoolCheck, sampleValue } from './prometheus-tools.ts';
+export { type Listening, listen } from './servers.ts';

@@ -4,6 +4,38 @@ export {
   resolveTracingConfig,
 } from './config/resolve.ts';
 export { BoundedBatchSpanProcessor } from './export/bounded-batch-processor.ts';
+export {
+  HttpLifecycle,
+  type HttpLifecycleAdapter,
+  type RequestState,
+  type RouteResolver,
+} from './http/lifecycle.ts';
+export { OVERFLOW_ROUTE, UNMATCHED_ROUTE } from './http/route-labels.ts';
+export type { HttpInstrumentationOptions, SlowRequestLog, TenantOptions } from './http/types.ts';
+export {
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+  renderMetrics,
+} from './metrics/exposition.ts';
+export {
+  createMetricsHandler,
+  type MetricsEndpointOptions,
+  type MetricsServerOptions,
+  startMetricsServer,
+} from './metrics/handler.ts';
+export { HttpServerMetrics, httpServerMetrics } from './metrics/http-metrics.ts';
+export {
+  type BusinessCounter,
+  type BusinessGauge,
+  type BusinessHistogram,
+  createMetricsRegistry,
+  getDefaultMetricsRegistry,
+  type HistogramDeclaration,
+  HTTP_DURATION_BUCKETS,
+  type MetricDeclaration,
+  MetricsRegistry,
+  type MetricsRegistryOptions,
+} from './metrics/registry.ts';
 export { createPropagator } from './propagation/propagators.ts';
 export { compilePathPatterns, type PathMatcher } from './sampling/path-pattern.ts';
 export { createSampler, ExcludedPaths, RouteRatioSampler } from './sampling/samplers.ts';

@@ -1,0 +1,423 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import {
+  type Attributes,
+  type Baggage,
+  type Context,
+  context,
+  diag,
+  INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import { type HttpServerMetrics, httpServerMetrics } from '../metrics/http-metrics.ts';
+import { getDefaultMetricsRegistry } from '../metrics/registry.ts';
+import { ExcludedPaths } from '../sampling/samplers.ts';
+import { configureTracing, type TracingRuntime } from '../setup.ts';
+import type { TracingHandle, TracingOptions } from '../types.ts';
+import { capturableHeaders, redactQuery, sensitiveQueryKeys } from './redaction.ts';
+import { RouteLabels, UNMATCHED_ROUTE } from './route-labels.ts';
+import { checkTenantValue, normalizeTenantOptions, type TenantRules } from './tenant.ts';
+import type { HttpInstrumentationOptions, SlowRequestLog } from './types.ts';
+
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'QUERY',
+]);
+const STATE = Symbol('maestro.http.request');
+
+/** The per-request state the lifecycle keeps on the response. */
+export interface RequestState {
+  /** The SERVER span (non-recording when tracing is off or the request is not sampled). */
+  readonly span: Span;
+  /** Run the rest of the request in this context so child spans and outbound calls nest. */
+  readonly context: Context;
+  /** The route template, when the adapter knows it before the response ends. */
+  route: string | undefined;
+  readonly method: string;
+  readonly startedAt: number;
+  readonly request: IncomingMessage;
+  ended: boolean;
+  errorRecorded: boolean;
+  /** The validated tenant, for the opt-in per-tenant counter. */
+  readonly tenant: string | undefined;
+}
+
+type ResponseWithState = ServerResponse & { [STATE]?: RequestState };
+
+/** How an adapter reads its framework's route template once the response is done. */
+export type RouteResolver = (request: IncomingMessage, response: ServerResponse) => string | undefined;
+
+export interface HttpLifecycleAdapter {
+  /** Resolves the route when the response ends (Express knows it only after routing). */
+  resolveRoute?: RouteResolver;
+}
+
+const headerGetter = {
+  keys: (carrier: IncomingMessage['headers']) => Object.keys(carrier),
+  get: (carrier: IncomingMessage['headers'], key: string) => carrier[key],
+};
+
+function isRuntime(value: TracingHandle | TracingOptions | undefined): value is TracingRuntime {
+  return value !== undefined && 'excludedPaths' in value && 'tracer' in value;
+}
+
+function defaultSlowLogger(line: SlowRequestLog): void {
+  process.stderr.write(`${JSON.stringify({ level: 'warn', ...line })}\n`);
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The one HTTP request lifecycle every adapter reuses: server span from the incoming headers,
+ * semantic-convention attributes, route template, tenant context, slow requests, redaction,
+ * `traceresponse` and the RED metrics. Adapters call {@link HttpLifecycle.start} when a request
+ * arrives and run the rest of it in the returned context; the response's `close` ends it once.
+ */
+export class HttpLifecycle {
+  readonly tracing: TracingRuntime;
+  readonly metrics: HttpServerMetrics | undefined;
+  readonly #excluded: ExcludedPaths;
+  readonly #tenant: TenantRules | undefined;
+  readonly #tenantLabels: RouteLabels | undefined;
+  readonly #routes: RouteLabels;
+  readonly #slowThresholdMs: number;
+  readonly #slowLogger: (line: SlowRequestLog) => void;
+  readonly #headers: readonly string[];
+  readonly #sensitiveQuery: ReadonlySet<string>;
+  readonly #traceResponse: boolean;
+  readonly #legacyAttributes: boolean;
+  readonly #requestHook: HttpInstrumentationOptions['requestHook'];
+  readonly #resolveRoute: RouteResolver | undefined;
+  readonly #onClose: (this: ResponseWithState) => void;
+
+  constructor(options: HttpInstrumentationOptions = {}, adapter: HttpLifecycleAdapter = {}) {
+    this.tracing = isRuntime(options.tracing)
+      ? options.tracing
+      : (configureTracing(options.tracing as TracingOptions | undefined) as TracingRuntime);
+    const metricsOption = options.metrics ?? true;
+    this.metrics =
+      metricsOption === false
+        ? undefined
+        : httpServerMetrics(
+            (metricsOption === true ? undefined : metricsOption.registry) ?? getDefaultMetricsRegistry(),
+          );
+    this.#excluded =
+      options.excludePaths === undefined
+        ? this.tracing.excludedPaths
+        : new ExcludedPaths(options.excludePaths);
+    this.#tenant = normalizeTenantOptions(options.tenant);
+    this.#tenantLabels = this.#tenant?.metricLabel
+      ? new RouteLabels(this.#tenant.maxTenantLabels)
+      : undefined;
+    this.#routes = new RouteLabels(checkPositive('maxRoutes', options.maxRoutes ?? 500));
+    const envThreshold = Number(process.env.TRACING_SLOW_REQUEST_THRESHOLD_MS);
+    this.#slowThresholdMs = checkPositive(
+      'slowRequestThresholdMs',
+      options.slowRequestThresholdMs ??
+        (Number.isFinite(envThreshold) && envThreshold > 0 ? envThreshold : 1000),
+    );
+    this.#slowLogger = options.slowRequestLogger ?? defaultSlowLogger;
+    const { allowed, refused } = capturableHeaders(options.captureRequestHeaders);
+    if (refused.length > 0)
+      diag.warn(`captureRequestHeaders: never recording credential headers ${refused.join(', ')}`);
+    this.#headers = allowed;
+    this.#sensitiveQuery = sensitiveQueryKeys(options.redactQueryParams);
+    this.#traceResponse = options.traceResponseHeader ?? true;
+    this.#legacyAttributes = (process.env.OTEL_SEMCONV_STABILITY_OPT_IN ?? '')
+      .split(',')
+      .some((v) => v.trim() === 'http/dup');
+    this.#requestHook = options.requestHook;
+    this.#resolveRoute = adapter.resolveRoute;
+    const lifecycle = this;
+    this.#onClose = function onClose(this: ResponseWithState) {
+      const state = this[STATE];
+      if (state !== undefined) lifecycle.#end(state, this, !this.writableFinished);
+    };
+  }
+
+  /** Whether a path gets no span and no metrics. */
+  isExcluded(path: string): boolean {
+    return this.#excluded.has(path);
+  }
+
+  /**
+   * Starts tracking a request. Returns undefined for an excluded path; otherwise run the rest of
+   * the request inside `state.context`.
+   */
+  start(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: string = request.url ?? '/',
+  ): RequestState | undefined {
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    if (this.#excluded.has(path)) return undefined;
+
+    const rawMethod = request.method ?? 'GET';
+    const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : '_OTHER';
+    const headers = request.headers;
+    const tracingOn = this.tracing.enabled;
+    let parent = tracingOn
+      ? this.tracing.propagator.extract(ROOT_CONTEXT, headers, headerGetter)
+      : context.active();
+
+    const attributes: Attributes = {
+      'http.request.method': method,
+      'url.path': path,
+      'url.scheme': (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+      'network.protocol.version': request.httpVersion,
+    };
+    if (method === '_OTHER') attributes['http.request.method_original'] = rawMethod;
+    const query = queryAt === -1 ? undefined : redactQuery(url.slice(queryAt + 1), this.#sensitiveQuery);
+    if (query !== undefined) attributes['url.query'] = query;
+    const host = parseHost(headers.host);
+    if (host !== undefined) {
+      attributes['server.address'] = host.name;
+      attributes['server.port'] = host.port ?? request.socket.localPort ?? 80;
+    }
+    const client = clientAddress(request);
+    if (client !== undefined) attributes['client.address'] = client;
+    const userAgent = headers['user-agent'];
+    if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
+    for (const name of this.#headers) {
+      const value = headers[name];
+      if (value !== undefined)
+        attributes[`http.request.header.${name}`] = Array.isArray(value) ? value : [value];
+    }
+    if (this.#legacyAttributes)
+      addLegacyAttributes(attributes, rawMethod, query, path, host, client, userAgent);
+    if (this.#tenant !== undefined) parent = this.#applyTenant(headers, parent, attributes, this.#tenant);
+
+    let span: Span;
+    let spanContext: Context;
+    if (tracingOn) {
+      span = this.tracing.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+      spanContext = trace.setSpan(parent, span);
+      if (this.#traceResponse && !response.headersSent) {
+        const ids = span.spanContext();
+        response.setHeader(
+          'traceresponse',
+          `00-${ids.traceId}-${ids.spanId}-0${ids.traceFlags & TraceFlags.SAMPLED}`,
+        );
+      }
+      if (this.#requestHook !== undefined) {
+        try {
+          this.#requestHook(span, request);
+        } catch (error) {
+          diag.error(`requestHook threw; the request goes on: ${String(error)}`);
+        }
+      }
+    } else {
+      span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+      spanContext = parent;
+    }
+
+    const state: RequestState = {
+      span,
+      context: spanContext,
+      route: undefined,
+      method,
+      startedAt: performance.now(),
+      request,
+      ended: false,
+      errorRecorded: false,
+      tenant: attributes['tenant.id'] as string | undefined,
+    };
+    (response as ResponseWithState)[STATE] = state;
+    response.once('close', this.#onClose);
+    this.metrics?.inFlight.inc({ method });
+    return state;
+  }
+
+  /** The state of a request this lifecycle started, if any. */
+  stateOf(response: ServerResponse): RequestState | undefined {
+    return (response as ResponseWithState)[STATE];
+  }
+
+  /** Records an error thrown while serving the request; the status decides if the span is an error. */
+  recordError(response: ServerResponse, error: unknown): void {
+    const state = this.stateOf(response);
+    if (state === undefined || state.ended || state.errorRecorded) return;
+    state.errorRecorded = true;
+    state.span.recordException(error instanceof Error ? error : { name: 'Error', message: String(error) });
+    state.span.setAttribute('error.type', error instanceof Error ? error.constructor.name : typeof error);
+  }
+
+  /** Ends the request now, if the adapter knows before `close`; later calls do nothing. */
+  finish(response: ServerResponse): void {
+    const state = this.stateOf(response);
+    if (state !== undefined) this.#end(state, response, false);
+  }
+
+  #applyTenant(
+    headers: IncomingMessage['headers'],
+    parent: Context,
+    attributes: Attributes,
+    rules: TenantRules,
+  ): Context {
+    let baggage: Baggage | undefined = propagation.getBaggage(parent);
+    let changed = false;
+    for (const [header, key] of [
+      [rules.tenantHeader, 'tenant.id'],
+      [rules.userHeader, 'user.id'],
+    ] as const) {
+      const fromHeader = firstHeader(headers[header]);
+      const value = fromHeader ?? baggage?.getEntry(key)?.value;
+      if (value === undefined) continue;
+      const rejection = checkTenantValue(value, rules);
+      if (rejection !== undefined) {
+        // Counted by header and reason only: the raw value is hostile input and goes nowhere.
+        this.metrics?.tenantRejected.inc({ header: key, reason: rejection });
+        if (fromHeader === undefined && baggage !== undefined) {
+          baggage = baggage.removeEntry(key);
+          changed = true;
+        }
+        continue;
+      }
+      attributes[key] = value;
+      if (fromHeader !== undefined && rules.propagate) {
+        baggage = (baggage ?? propagation.createBaggage()).setEntry(key, { value });
+        changed = true;
+      }
+    }
+    return changed && baggage !== undefined ? propagation.setBaggage(parent, baggage) : parent;
+  }
+
+  #end(state: RequestState, response: ServerResponse, aborted: boolean): void {
+    if (state.ended) return;
+    state.ended = true;
+    (response as ResponseWithState)[STATE] = undefined;
+    const durationMs = performance.now() - state.startedAt;
+    const statusCode = response.statusCode;
+    const template = state.route ?? this.#resolveRoute?.(state.request, response);
+    const route = template === undefined ? undefined : this.#routes.label(template);
+    const routeLabel = route ?? UNMATCHED_ROUTE;
+    const { span } = state;
+    const ids = span.spanContext();
+    const recording = span.isRecording();
+    const sampled = recording && (ids.traceFlags & TraceFlags.SAMPLED) !== 0;
+
+    if (recording) {
+      if (route !== undefined) {
+        span.updateName(`${state.method} ${route}`);
+        span.setAttribute('http.route', route);
+      }
+      if (aborted && !response.headersSent) {
+        span.addEvent('http.request.aborted');
+      } else {
+        span.setAttribute('http.response.status_code', statusCode);
+        if (this.#legacyAttributes) span.setAttribute('http.status_code', statusCode);
+      }
+      if (statusCode >= 500) {
+        if (!state.errorRecorded) span.setAttribute('error.type', String(statusCode));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      if (durationMs > this.#slowThresholdMs) {
+        span.addEvent('slow_request', {
+          duration_ms: Math.round(durationMs),
+          threshold_ms: this.#slowThresholdMs,
+        });
+      }
+      span.end();
+    }
+
+    const metricsStatus = aborted && !response.headersSent ? '499' : String(statusCode);
+    if (this.metrics !== undefined) {
+      this.metrics.inFlight.dec({ method: state.method });
+      this.metrics.observe(
+        state.method,
+        routeLabel,
+        metricsStatus,
+        durationMs / 1000,
+        sampled ? ids.traceId : undefined,
+        sampled ? ids.spanId : undefined,
+      );
+      if (this.#tenantLabels !== undefined) {
+        const tenant = state.tenant === undefined ? 'none' : this.#tenantLabels.label(state.tenant);
+        this.metrics.tenantRequests.inc({ tenant });
+      }
+    }
+    if (durationMs > this.#slowThresholdMs) {
+      this.metrics?.slow.inc({ method: state.method, route: routeLabel });
+      try {
+        this.#slowLogger({
+          msg: 'slow request',
+          method: state.method,
+          route: routeLabel,
+          status_code: statusCode,
+          duration_ms: Math.round(durationMs),
+          threshold_ms: this.#slowThresholdMs,
+          ...(isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : {}),
+        });
+      } catch (error) {
+        diag.error(`slowRequestLogger threw: ${String(error)}`);
+      }
+    }
+  }
+}
+
+function checkPositive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new TypeError(`${name} must be a positive number, got ${String(value)}`);
+  return value;
+}
+
+function parseHost(host: string | undefined): { name: string; port: number | undefined } | undefined {
+  if (host === undefined || host.length === 0 || host.length > 300) return undefined;
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(host);
+  if (match === null) return undefined;
+  const port = match[2] === undefined ? undefined : Number(match[2]);
+  return { name: match[1]!, port: port !== undefined && port <= 65535 ? port : undefined };
+}
+
+function clientAddress(request: IncomingMessage): string | undefined {
+  const forwarded = firstHeader(request.headers['x-forwarded-for']);
+  if (forwarded !== undefined) {
+    const first = forwarded.split(',', 1)[0]!.trim();
+    if (isIP(first) !== 0) return first;
+  }
+  return request.socket.remoteAddress;
+}
+
+/** The seed's Jaeger queries use the pre-1.0 names: emitted too under `OTEL_SEMCONV_STABILITY_OPT_IN=http/dup`. */
+function addLegacyAttributes(
+  attributes: Attributes,
+  method: string,
+  query: string | undefined,
+  path: string,
+  host: { name: string; port: number | undefined } | undefined,
+  client: string | undefined,
+  userAgent: string | undefined,
+): void {
+  const scheme = attributes['url.scheme'] as string;
+  const target = query === undefined ? path : `${path}?${query}`;
+  attributes['http.method'] = method;
+  attributes['http.target'] = target;
+  attributes['http.scheme'] = scheme;
+  if (host !== undefined) {
+    attributes['http.host'] = host.port === undefined ? host.name : `${host.name}:${host.port}`;
+    attributes['http.url'] = `${scheme}://${attributes['http.host']}${target}`;
+  } else {
+    attributes['http.url'] = target;
+  }
+  if (client !== undefined) attributes['http.client_ip'] = client;
+  if (userAgent !== undefined) attributes['http.user_agent'] = userAgent;
+}
