@@ -56,6 +56,8 @@ export interface RequestState {
   errorRecorded: boolean;
   /** The validated tenant, for the opt-in per-tenant counter. */
   readonly tenant: string | undefined;
+  /** The span belongs to the OpenTelemetry HTTP instrumentation, which ends it. */
+  readonly adopted: boolean;
 }
 
 type ResponseWithState = ServerResponse & { [STATE]?: RequestState };
@@ -208,9 +210,21 @@ export class HttpLifecycle {
 
     let span: Span;
     let spanContext: Context;
-    if (tracingOn) {
+    const adopted = tracingOn ? serverSpanOfHttpInstrumentation(context.active()) : undefined;
+    if (adopted !== undefined) {
+      // The OpenTelemetry HTTP instrumentation already opened this request's SERVER span: enrich it
+      // rather than open a second one. It ends the span itself, on 'finish'.
+      span = adopted;
+      span.setAttributes(attributes);
+      spanContext = this.#tenant === undefined ? context.active() : mergeBaggage(context.active(), parent);
+    } else if (tracingOn) {
       span = this.tracing.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
       spanContext = trace.setSpan(parent, span);
+    } else {
+      span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+      spanContext = parent;
+    }
+    if (tracingOn) {
       if (this.#traceResponse && !response.headersSent) {
         const ids = span.spanContext();
         response.setHeader(
@@ -225,9 +239,6 @@ export class HttpLifecycle {
           diag.error(`requestHook threw; the request goes on: ${String(error)}`);
         }
       }
-    } else {
-      span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-      spanContext = parent;
     }
 
     const state: RequestState = {
@@ -240,8 +251,11 @@ export class HttpLifecycle {
       ended: false,
       errorRecorded: false,
       tenant: attributes['tenant.id'] as string | undefined,
+      adopted: adopted !== undefined,
     };
     (response as ResponseWithState)[STATE] = state;
+    // An adopted span must get its route and status before its owner ends it on 'finish'.
+    if (adopted !== undefined) response.prependOnceListener('finish', this.#onClose);
     response.once('close', this.#onClose);
     this.metrics?.inFlight.inc({ method });
     return state;
@@ -336,7 +350,7 @@ export class HttpLifecycle {
           threshold_ms: this.#slowThresholdMs,
         });
       }
-      span.end();
+      if (!state.adopted) span.end();
     }
 
     const metricsStatus = aborted && !response.headersSent ? '499' : String(statusCode);
@@ -372,6 +386,19 @@ export class HttpLifecycle {
       }
     }
   }
+}
+
+/** The recording SERVER span `@opentelemetry/instrumentation-http` made active for this request, if any. */
+function serverSpanOfHttpInstrumentation(active: Context): Span | undefined {
+  const span = trace.getSpan(active);
+  if (span === undefined || !span.isRecording()) return undefined;
+  return (span as unknown as { kind?: SpanKind }).kind === SpanKind.SERVER ? span : undefined;
+}
+
+/** Tenant baggage we derived, on top of the instrumentation's context. */
+function mergeBaggage(active: Context, withTenant: Context): Context {
+  const baggage = propagation.getBaggage(withTenant);
+  return baggage === undefined ? active : propagation.setBaggage(active, baggage);
 }
 
 function checkPositive(name: string, value: number): number {

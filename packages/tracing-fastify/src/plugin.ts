@@ -1,0 +1,91 @@
+import { createMetricsHandler, HttpLifecycle, type RequestState } from '@maestro/tracing-core';
+import { context, INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { FastifyTracingOptions } from './types.ts';
+
+const STATE = Symbol('maestro.tracing.state');
+const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+type TracedRequest = FastifyRequest & { [STATE]?: RequestState };
+
+const tracingPlugin: FastifyPluginCallback<FastifyTracingOptions> = (fastify, options, done) => {
+  const metricsPath = options.metricsPath ?? '/metrics';
+  if (metricsPath !== false && !metricsPath.startsWith('/')) {
+    return done(new TypeError(`metricsPath must start with "/", got ${JSON.stringify(metricsPath)}`));
+  }
+  const flushTimeout = options.flushTimeoutMillis ?? 5000;
+  if (!Number.isFinite(flushTimeout) || flushTimeout < 0) {
+    return done(
+      new TypeError(`flushTimeoutMillis must be a number >= 0, got ${String(options.flushTimeoutMillis)}`),
+    );
+  }
+  let lifecycle: HttpLifecycle;
+  try {
+    // Fastify knows the route when the request arrives, so the adapter sets it in onRequest.
+    lifecycle = new HttpLifecycle(options);
+  } catch (error) {
+    return done(error as Error);
+  }
+
+  fastify.decorateRequest('span', {
+    getter(this: TracedRequest) {
+      return this[STATE]?.span ?? NOOP_SPAN;
+    },
+  });
+
+  fastify.addHook('onRequest', (request: TracedRequest, reply, next) => {
+    if (request.routeOptions.config?.tracing === false) return next();
+    const state = lifecycle.start(request.raw, reply.raw, request.url);
+    if (state === undefined) return next();
+    state.route = request.is404 ? undefined : request.routeOptions.url;
+    request[STATE] = state;
+    context.with(state.context, next);
+  });
+
+  // Body parsing resumes from the socket's async context; re-enter the request's context so the
+  // handler (and its own spans and outbound calls) run inside the server span.
+  fastify.addHook('preHandler', (request: TracedRequest, _reply, next) => {
+    const state = request[STATE];
+    if (state === undefined) return next();
+    context.with(state.context, next);
+  });
+
+  fastify.addHook('onError', (_request, reply, error, next) => {
+    lifecycle.recordError(reply.raw, error);
+    next();
+  });
+
+  fastify.addHook('onResponse', (_request, reply, next) => {
+    lifecycle.finish(reply.raw);
+    next();
+  });
+
+  fastify.addHook('onClose', (_instance, next) => {
+    lifecycle.tracing.forceFlush(flushTimeout).then(() => next(), next);
+  });
+
+  if (metricsPath !== false && options.metrics !== false) {
+    const serveMetrics = createMetricsHandler({
+      registry: typeof options.metrics === 'object' ? options.metrics.registry : undefined,
+      bearerToken: options.metricsBearerToken,
+    });
+    fastify.get(metricsPath, { config: { tracing: false } }, (request, reply) => {
+      reply.hijack();
+      return serveMetrics(request.raw, reply.raw);
+    });
+  }
+  done();
+};
+
+/**
+ * Tracing, tenant context, slow-request tracking and RED metrics for Fastify 4 and 5: every route
+ * of the instance and of its encapsulated children.
+ *
+ * @example
+ * await app.register(fastifyTracing, { tracing: { serviceName: 'model-registry' } });
+ */
+export const fastifyTracing = fp(tracingPlugin, {
+  fastify: '4.x || 5.x',
+  name: '@maestro/tracing-fastify',
+});
