@@ -16,7 +16,7 @@ export function packageBuild(entry: Record<string, string>, overrides: Partial<U
     target: 'node20',
     // Peers and dependencies stay imports: bundling them would duplicate OpenTelemetry's
     // global singletons and prom-client's default registry.
-    skipNodeModulesBundle: true,
+    deps: { skipNodeModulesBundle: true },
     shims: true,
     ...overrides,
   };

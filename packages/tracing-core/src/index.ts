@@ -9,6 +9,8 @@ export {
   type HttpLifecycleAdapter,
   type RequestState,
   type RouteResolver,
+  recordRequestError,
+  requestState,
 } from './http/lifecycle.ts';
 export { OVERFLOW_ROUTE, UNMATCHED_ROUTE } from './http/route-labels.ts';
 export type { HttpInstrumentationOptions, SlowRequestLog, TenantOptions } from './http/types.ts';

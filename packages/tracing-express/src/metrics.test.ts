@@ -187,6 +187,29 @@ describe('/metrics protection and placement', () => {
     }
   });
 
+  it('shares one span and one count when the middleware is installed twice on an app', async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const app = express();
+    app.use(expressTracing({ tracing: testing.tracing, metrics: { registry } }));
+    app.use(expressTracing({ tracing: testing.tracing, metrics: { registry } }));
+    app.get('/twice/:id', (_req, res) => {
+      res.send('ok');
+    });
+    const server = await listen(app);
+    try {
+      testing.reset();
+      await request(`${server.url}/twice/1`);
+      const [span] = await testing.waitForSpans(1);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(testing.spans()).toHaveLength(1);
+      expect(span!.name).toBe('GET /twice/:id');
+      const text = await (await request(`${server.url}/metrics`)).text();
+      expect(sampleValue(text, 'http_server_requests_total', { route: '/twice/:id' })).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('keeps serving metrics when tracing is disabled', async () => {
     const disabled = createTestTracing({ enabled: false });
     const registry = createMetricsRegistry({ defaultMetrics: false });

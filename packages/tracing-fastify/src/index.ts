@@ -1,4 +1,2 @@
-import './types.ts';
-
-export { fastifyTracing, fastifyTracing as default } from './plugin.ts';
+export { fastifyTracing, fastifyTracing as default, registerTracingHooks } from './plugin.ts';
 export type { FastifyTracingOptions } from './types.ts';

@@ -1,32 +1,41 @@
 import { createMetricsHandler, HttpLifecycle, type RequestState } from '@maestro/tracing-core';
 import { context, INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
-import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FastifyTracingOptions } from './types.ts';
 
 const STATE = Symbol('maestro.tracing.state');
+const INSTALLED = Symbol.for('@maestro/tracing-fastify.installed');
 const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 type TracedRequest = FastifyRequest & { [STATE]?: RequestState };
 
-const tracingPlugin: FastifyPluginCallback<FastifyTracingOptions> = (fastify, options, done) => {
+/**
+ * Adds the tracing hooks (and the metrics route) to a Fastify instance, synchronously. The plugin
+ * uses it; so does the NestJS module, which must hook in before Nest registers its routes.
+ * Throws a TypeError for a wrong option.
+ */
+export function registerTracingHooks(
+  fastify: FastifyInstance,
+  options: FastifyTracingOptions = {},
+): HttpLifecycle {
+  // Installed twice on one instance (the plugin, and Nest's module over the same Fastify): the
+  // first installation serves both, so no request is traced or counted twice.
+  const installed = (fastify as FastifyInstance & { [INSTALLED]?: HttpLifecycle })[INSTALLED];
+  if (installed !== undefined) return installed;
   const metricsPath = options.metricsPath ?? '/metrics';
   if (metricsPath !== false && !metricsPath.startsWith('/')) {
-    return done(new TypeError(`metricsPath must start with "/", got ${JSON.stringify(metricsPath)}`));
+    throw new TypeError(`metricsPath must start with "/", got ${JSON.stringify(metricsPath)}`);
   }
   const flushTimeout = options.flushTimeoutMillis ?? 5000;
   if (!Number.isFinite(flushTimeout) || flushTimeout < 0) {
-    return done(
-      new TypeError(`flushTimeoutMillis must be a number >= 0, got ${String(options.flushTimeoutMillis)}`),
+    throw new TypeError(
+      `flushTimeoutMillis must be a number >= 0, got ${String(options.flushTimeoutMillis)}`,
     );
   }
-  let lifecycle: HttpLifecycle;
-  try {
-    // Fastify knows the route when the request arrives, so the adapter sets it in onRequest.
-    lifecycle = new HttpLifecycle(options);
-  } catch (error) {
-    return done(error as Error);
-  }
+  // Fastify knows the route when the request arrives, so the route is set in onRequest.
+  const lifecycle = new HttpLifecycle(options);
+  (fastify as FastifyInstance & { [INSTALLED]?: HttpLifecycle })[INSTALLED] = lifecycle;
 
   fastify.decorateRequest('span', {
     getter(this: TracedRequest) {
@@ -38,7 +47,7 @@ const tracingPlugin: FastifyPluginCallback<FastifyTracingOptions> = (fastify, op
     if (request.routeOptions.config?.tracing === false) return next();
     const state = lifecycle.start(request.raw, reply.raw, request.url);
     if (state === undefined) return next();
-    state.route = request.is404 ? undefined : request.routeOptions.url;
+    state.route ??= request.is404 ? undefined : request.routeOptions.url;
     request[STATE] = state;
     context.with(state.context, next);
   });
@@ -74,6 +83,15 @@ const tracingPlugin: FastifyPluginCallback<FastifyTracingOptions> = (fastify, op
       reply.hijack();
       return serveMetrics(request.raw, reply.raw);
     });
+  }
+  return lifecycle;
+}
+
+const tracingPlugin: FastifyPluginCallback<FastifyTracingOptions> = (fastify, options, done) => {
+  try {
+    registerTracingHooks(fastify, options);
+  } catch (error) {
+    return done(error as Error);
   }
   done();
 };

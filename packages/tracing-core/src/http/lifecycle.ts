@@ -169,6 +169,10 @@ export class HttpLifecycle {
     response: ServerResponse,
     url: string = request.url ?? '/',
   ): RequestState | undefined {
+    // A second adapter on the same request (Nest over an Express app that has our middleware too)
+    // shares the first one's span: one SERVER span and one count per request.
+    const existing = (response as ResponseWithState)[STATE];
+    if (existing !== undefined) return existing;
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     if (this.#excluded.has(path)) return undefined;
@@ -263,16 +267,12 @@ export class HttpLifecycle {
 
   /** The state of a request this lifecycle started, if any. */
   stateOf(response: ServerResponse): RequestState | undefined {
-    return (response as ResponseWithState)[STATE];
+    return requestState(response);
   }
 
   /** Records an error thrown while serving the request; the status decides if the span is an error. */
   recordError(response: ServerResponse, error: unknown): void {
-    const state = this.stateOf(response);
-    if (state === undefined || state.ended || state.errorRecorded) return;
-    state.errorRecorded = true;
-    state.span.recordException(error instanceof Error ? error : { name: 'Error', message: String(error) });
-    state.span.setAttribute('error.type', error instanceof Error ? error.constructor.name : typeof error);
+    recordRequestError(response, error);
   }
 
   /** Ends the request now, if the adapter knows before `close`; later calls do nothing. */
@@ -399,6 +399,23 @@ function serverSpanOfHttpInstrumentation(active: Context): Span | undefined {
 function mergeBaggage(active: Context, withTenant: Context): Context {
   const baggage = propagation.getBaggage(withTenant);
   return baggage === undefined ? active : propagation.setBaggage(active, baggage);
+}
+
+/**
+ * The state of the request an adapter started on this response, whichever lifecycle started it:
+ * lets a second layer (a NestJS interceptor over the Express middleware) reach the same span.
+ */
+export function requestState(response: ServerResponse): RequestState | undefined {
+  return (response as ResponseWithState)[STATE];
+}
+
+/** Records an error on the request's SERVER span once; the final status decides whether it is ERROR. */
+export function recordRequestError(response: ServerResponse, error: unknown): void {
+  const state = requestState(response);
+  if (state === undefined || state.ended || state.errorRecorded) return;
+  state.errorRecorded = true;
+  state.span.recordException(error instanceof Error ? error : { name: 'Error', message: String(error) });
+  state.span.setAttribute('error.type', error instanceof Error ? error.constructor.name : typeof error);
 }
 
 function checkPositive(name: string, value: number): number {

@@ -1,0 +1,13 @@
+export {
+  addSpanEvent,
+  logContext,
+  setSpanAttributes,
+  Traced,
+  type TracedOptions,
+  traced,
+  traceSpan,
+} from '@maestro/tracing-core';
+export { TracingInterceptor } from './tracing.interceptor.ts';
+export { TracingModule } from './tracing.module.ts';
+export { TracingService } from './tracing.service.ts';
+export type { TracingModuleAsyncOptions, TracingModuleOptions } from './types.ts';
