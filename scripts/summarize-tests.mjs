@@ -10,7 +10,7 @@ const total = { passed: 0, failed: 0, skipped: 0 };
 let ok = true;
 for (const major of majors) {
   const sum = { passed: 0, failed: 0, skipped: 0, reports: 0 };
-  for (const group of ['packages', 'apps']) {
+  for (const group of ['packages', 'apps', 'packages/tracing-nest/fixtures']) {
     if (!existsSync(group)) continue;
     for (const name of readdirSync(group)) {
       const file = join(group, name, 'test-results', `node${major}.json`);

@@ -35,7 +35,7 @@ pnpm typecheck
 log "package metadata (publint, attw)"
 pnpm check:packages
 
-rm -rf packages/*/test-results apps/*/test-results
+rm -rf packages/*/test-results packages/*/fixtures/*/test-results apps/*/test-results
 log "tests on $(node --version)"
 pnpm test
 
