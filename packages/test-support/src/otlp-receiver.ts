@@ -67,6 +67,8 @@ export interface ReceivedRequest {
 export interface OtlpReceiver {
   /** The traces URL to point an exporter at. */
   readonly url: string;
+  /** Spans received so far (also when `store` is off). */
+  spanCount(): number;
   readonly requests: ReceivedRequest[];
   spans(): ReceivedSpan[];
   waitForSpans(count: number, timeoutMillis?: number): Promise<ReceivedSpan[]>;
@@ -146,9 +148,16 @@ function decode(body: Buffer, contentType: string | undefined): WireRequest {
   return object;
 }
 
+export interface OtlpReceiverOptions {
+  /** Keep every decoded request for `requests`/`spans()`. Default true; benchmarks only count. */
+  store?: boolean;
+}
+
 /** An in-process OTLP/HTTP collector on 127.0.0.1 that decodes protobuf and JSON exports. */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
+  const store = options.store ?? true;
   const requests: ReceivedRequest[] = [];
+  let count = 0;
   let status = 200;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -180,6 +189,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans = () => requests.flatMap((request) => request.spans);
   return {
     url: `http://127.0.0.1:${port}/v1/traces`,
+    spanCount: () => count,
     requests,
     spans,
     async waitForSpans(count, timeoutMillis = 5000) {

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+
+/**
+ * Starts a Node script pinned to `cpu` (when taskset exists), and reads JSON lines from its stdout.
+ * `ask(line)` writes a command to its stdin and resolves with the next JSON line it prints.
+ */
+export async function startNode(script, { args = [], env = {}, cpu, nodeArgs = [] } = {}) {
+  const command = cpu === undefined ? process.execPath : 'taskset';
+  const commandArgs = [...(cpu === undefined ? [] : ['-c', String(cpu), process.execPath]), ...nodeArgs, script, ...args];
+  const child = spawn(command, commandArgs, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const waiting = [];
+  const queued = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    let value;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return;
+    }
+    const next = waiting.shift();
+    if (next) next(value);
+    else queued.push(value);
+  });
+  const nextLine = (timeoutMs = 60_000) =>
+    new Promise((resolve, reject) => {
+      if (queued.length > 0) return resolve(queued.shift());
+      const timer = setTimeout(() => reject(new Error(`${script} said nothing within ${timeoutMs} ms`)), timeoutMs);
+      waiting.push((value) => {
+        clearTimeout(timer);
+        resolve(value);
+      });
+    });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    first: await nextLine(),
+    ask(line, timeoutMs) {
+      child.stdin.write(`${line}\n`);
+      return nextLine(timeoutMs);
+    },
+    nextLine,
+    async stop() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Runs the load generator once and returns autocannon's summary. */
+export async function load(url, seconds, { cpu, connections = 50 } = {}) {
+  const runner = await startNode(here('./load.mjs'), { args: [url, String(seconds), String(connections)], cpu });
+  return runner.first;
+}
+
+export const median = (values) => {
+  const sorted = values.filter((v) => typeof v === 'number' && !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};

@@ -1,0 +1,98 @@
+// One benchmark server: FRAMEWORK (express | fastify | nest) x VARIANT (bare | disabled | ours-10 |
+// ours-100 | otel-100), serving GET /models/:id as JSON on 127.0.0.1. It prints {"port"} once
+// listening, and answers a "stats" line on stdin with its CPU time, RSS and export counters.
+import 'reflect-metadata';
+import { createInterface } from 'node:readline';
+
+const framework = process.env.FRAMEWORK ?? 'express';
+const variant = process.env.VARIANT ?? 'bare';
+const ours = variant === 'disabled' || variant.startsWith('ours-');
+
+const model = (id) => ({ id, name: 'resnet-50', framework: 'pytorch', version: 3, tags: ['vision', 'prod'] });
+
+let tracing;
+if (ours) {
+  const { configureTracing } = await import('@maestro/tracing-core');
+  tracing = configureTracing({
+    serviceName: `bench-${framework}`,
+    enabled: variant !== 'disabled',
+    sampler: 'parentbased_traceidratio',
+    samplerRatio: variant === 'ours-10' ? 0.1 : 1,
+    logLevel: 'error',
+  });
+}
+
+async function express() {
+  const { default: expressApp } = await import('express');
+  const app = expressApp();
+  let tracingMiddleware;
+  if (ours) {
+    const { expressTracing } = await import('@maestro/tracing-express');
+    tracingMiddleware = expressTracing({ tracing });
+    app.use(tracingMiddleware);
+  }
+  app.get('/models/:id', (req, res) => {
+    res.json(model(req.params.id));
+  });
+  if (tracingMiddleware) app.use(tracingMiddleware.errorHandler);
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server.address().port));
+  });
+}
+
+async function fastify() {
+  const { default: fastifyApp } = await import('fastify');
+  const app = fastifyApp();
+  if (ours) {
+    const { fastifyTracing } = await import('@maestro/tracing-fastify');
+    await app.register(fastifyTracing, { tracing });
+  }
+  app.get('/models/:id', async (request) => model(request.params.id));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app.server.address().port;
+}
+
+async function nest() {
+  const { Controller, Get, Module, Param } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const { ExpressAdapter } = await import('@nestjs/platform-express');
+  // Decorators applied by hand: this file runs as plain JavaScript.
+  class ModelsController {
+    findOne(id) {
+      return model(id);
+    }
+  }
+  Reflect.defineMetadata('design:paramtypes', [String], ModelsController.prototype, 'findOne');
+  Param('id')(ModelsController.prototype, 'findOne', 0);
+  const descriptor = Object.getOwnPropertyDescriptor(ModelsController.prototype, 'findOne');
+  Get(':id')(ModelsController.prototype, 'findOne', descriptor);
+  Controller('models')(ModelsController);
+  const imports = [];
+  if (ours) {
+    const { TracingModule } = await import('@maestro/tracing-nest');
+    imports.push(TracingModule.forRoot({ tracing }));
+  }
+  class AppModule {}
+  Module({ imports, controllers: [ModelsController] })(AppModule);
+  const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return app.getHttpServer().address().port;
+}
+
+const port = await { express, fastify, nest }[framework]();
+process.stdout.write(`${JSON.stringify({ port })}\n`);
+
+async function exportStats() {
+  if (tracing) return tracing.exportStats();
+  const reference = globalThis.__benchReferenceStats;
+  return reference ? reference() : undefined;
+}
+
+createInterface({ input: process.stdin }).on('line', async (line) => {
+  if (line.trim() === 'stats') {
+    if (tracing) await tracing.forceFlush(5000);
+    else await globalThis.__benchReferenceFlush?.();
+    const stats = { cpu: process.cpuUsage(), rss: process.memoryUsage().rss, export: await exportStats() };
+    process.stdout.write(`${JSON.stringify(stats)}\n`);
+  }
+});
