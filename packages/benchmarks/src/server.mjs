@@ -8,6 +8,15 @@ const framework = process.env.FRAMEWORK ?? 'express';
 const variant = process.env.VARIANT ?? 'bare';
 const ours = variant === 'disabled' || variant.startsWith('ours-');
 
+// Knobs for profiling experiments only; the suite never sets them.
+const experiment = process.env.BENCH_METRICS === '0' ? { metrics: false } : {};
+if (process.env.BENCH_TRACERESPONSE === '0') experiment.traceResponseHeader = false;
+if (process.env.BENCH_TENANT === '0') experiment.tenant = false;
+if (process.env.BENCH_DEFAULT_METRICS === '0') {
+  const { createMetricsRegistry } = await import('@maestro/tracing-core');
+  experiment.metrics = { registry: createMetricsRegistry({ defaultMetrics: false }) };
+}
+
 const model = (id) => ({ id, name: 'resnet-50', framework: 'pytorch', version: 3, tags: ['vision', 'prod'] });
 
 let tracing;
@@ -16,10 +25,18 @@ if (ours) {
   tracing = configureTracing({
     serviceName: `bench-${framework}`,
     enabled: variant !== 'disabled',
-    sampler: 'parentbased_traceidratio',
+    sampler: process.env.BENCH_SAMPLER ?? 'parentbased_traceidratio',
     samplerRatio: variant === 'ours-10' ? 0.1 : 1,
     logLevel: 'error',
+    ...(process.env.BENCH_INSTRUMENTATIONS === '0'
+      ? { instrumentations: { http: false, undici: false, pg: false, ioredis: false } }
+      : {}),
   });
+}
+
+if (process.env.BENCH_NO_ALS === '1') {
+  const { context } = await import('@opentelemetry/api');
+  context.disable();
 }
 
 async function express() {
@@ -28,8 +45,20 @@ async function express() {
   let tracingMiddleware;
   if (ours) {
     const { expressTracing } = await import('@maestro/tracing-express');
-    tracingMiddleware = expressTracing({ tracing });
-    app.use(tracingMiddleware);
+    tracingMiddleware = expressTracing({ tracing, ...experiment });
+    if (process.env.BENCH_NO_MIDDLEWARE !== '1') app.use(tracingMiddleware);
+  }
+  if (process.env.BENCH_ALS === 'node') {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const als = new AsyncLocalStorage();
+    app.use((req, _res, next) => als.run(req, next));
+  }
+  if (process.env.BENCH_ALS === 'otel') {
+    const { context, ROOT_CONTEXT, createContextKey } = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const key = createContextKey('bench');
+    app.use((req, _res, next) => context.with(ROOT_CONTEXT.setValue(key, req), next));
   }
   app.get('/models/:id', (req, res) => {
     res.json(model(req.params.id));
@@ -96,3 +125,4 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
     process.stdout.write(`${JSON.stringify(stats)}\n`);
   }
 });
+process.once('SIGINT', () => process.exit(0));

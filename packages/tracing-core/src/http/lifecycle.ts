@@ -62,6 +62,16 @@ export interface RequestState {
 
 type ResponseWithState = ServerResponse & { [STATE]?: RequestState };
 
+/** Validated tenant values, and the context carrying them as baggage when it changed. */
+interface TenantValues {
+  tenantId: string | undefined;
+  userId: string | undefined;
+  context: Context | undefined;
+}
+
+/** What a request gets when tracing is off: callers never have to check for a span. */
+const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /** How an adapter reads its framework's route template once the response is done. */
 export type RouteResolver = (request: IncomingMessage, response: ServerResponse) => string | undefined;
 
@@ -181,10 +191,79 @@ export class HttpLifecycle {
     const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : '_OTHER';
     const headers = request.headers;
     const tracingOn = this.tracing.enabled;
-    let parent = tracingOn
-      ? this.tracing.propagator.extract(ROOT_CONTEXT, headers, headerGetter)
-      : context.active();
+    let parent = tracingOn ? this.tracing.propagator.extract(ROOT_CONTEXT, headers, headerGetter) : context.active();
+    const tenant = this.#tenant === undefined ? undefined : this.#readTenant(headers, parent, this.#tenant);
+    if (tenant?.context !== undefined) parent = tenant.context;
 
+    let span: Span;
+    let spanContext: Context;
+    const adopted = tracingOn ? serverSpanOfHttpInstrumentation(context.active()) : undefined;
+    if (adopted !== undefined) {
+      // The OpenTelemetry HTTP instrumentation already opened this request's SERVER span: enrich it
+      // rather than open a second one. It ends the span itself, on 'finish'.
+      span = adopted;
+      span.setAttributes(this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
+      spanContext = tenant?.context === undefined ? context.active() : mergeBaggage(context.active(), parent);
+    } else if (tracingOn) {
+      // Only what a sampler may read is built before the decision; an unsampled request (90 % at
+      // a 10 % ratio) never pays for the rest.
+      span = this.tracing.tracer.startSpan(
+        method,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+        parent,
+      );
+      if (span.isRecording()) span.setAttributes(this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
+      spanContext = trace.setSpan(parent, span);
+    } else {
+      span = NOOP_SPAN;
+      spanContext = parent;
+    }
+    if (tracingOn) {
+      if (this.#traceResponse && !response.headersSent) {
+        const ids = span.spanContext();
+        response.setHeader('traceresponse', `00-${ids.traceId}-${ids.spanId}-0${ids.traceFlags & TraceFlags.SAMPLED}`);
+      }
+      if (this.#requestHook !== undefined) {
+        try {
+          this.#requestHook(span, request);
+        } catch (error) {
+          diag.error(`requestHook threw; the request goes on: ${String(error)}`);
+        }
+      }
+    }
+
+    const state: RequestState = {
+      span,
+      context: spanContext,
+      route: undefined,
+      method,
+      startedAt: performance.now(),
+      request,
+      ended: false,
+      errorRecorded: false,
+      tenant: tenant?.tenantId,
+      adopted: adopted !== undefined,
+    };
+    (response as ResponseWithState)[STATE] = state;
+    // An adopted span must get its route and status before its owner ends it on 'finish'.
+    if (adopted !== undefined) response.prependListener('finish', this.#onClose);
+    // 'close' comes once per response, after 'finish' or on an abort: no need for once()'s wrapper.
+    response.on('close', this.#onClose);
+    this.metrics?.started(method);
+    return state;
+  }
+
+  /** The request's span attributes, built only for a span that records. */
+  #attributes(
+    request: IncomingMessage,
+    url: string,
+    queryAt: number,
+    path: string,
+    rawMethod: string,
+    method: string,
+    tenant: TenantValues | undefined,
+  ): Attributes {
+    const headers = request.headers;
     const attributes: Attributes = {
       'http.request.method': method,
       'url.path': path,
@@ -205,64 +284,12 @@ export class HttpLifecycle {
     if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
     for (const name of this.#headers) {
       const value = headers[name];
-      if (value !== undefined)
-        attributes[`http.request.header.${name}`] = Array.isArray(value) ? value : [value];
+      if (value !== undefined) attributes[`http.request.header.${name}`] = Array.isArray(value) ? value : [value];
     }
-    if (this.#legacyAttributes)
-      addLegacyAttributes(attributes, rawMethod, query, path, host, client, userAgent);
-    if (this.#tenant !== undefined) parent = this.#applyTenant(headers, parent, attributes, this.#tenant);
-
-    let span: Span;
-    let spanContext: Context;
-    const adopted = tracingOn ? serverSpanOfHttpInstrumentation(context.active()) : undefined;
-    if (adopted !== undefined) {
-      // The OpenTelemetry HTTP instrumentation already opened this request's SERVER span: enrich it
-      // rather than open a second one. It ends the span itself, on 'finish'.
-      span = adopted;
-      span.setAttributes(attributes);
-      spanContext = this.#tenant === undefined ? context.active() : mergeBaggage(context.active(), parent);
-    } else if (tracingOn) {
-      span = this.tracing.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
-      spanContext = trace.setSpan(parent, span);
-    } else {
-      span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-      spanContext = parent;
-    }
-    if (tracingOn) {
-      if (this.#traceResponse && !response.headersSent) {
-        const ids = span.spanContext();
-        response.setHeader(
-          'traceresponse',
-          `00-${ids.traceId}-${ids.spanId}-0${ids.traceFlags & TraceFlags.SAMPLED}`,
-        );
-      }
-      if (this.#requestHook !== undefined) {
-        try {
-          this.#requestHook(span, request);
-        } catch (error) {
-          diag.error(`requestHook threw; the request goes on: ${String(error)}`);
-        }
-      }
-    }
-
-    const state: RequestState = {
-      span,
-      context: spanContext,
-      route: undefined,
-      method,
-      startedAt: performance.now(),
-      request,
-      ended: false,
-      errorRecorded: false,
-      tenant: attributes['tenant.id'] as string | undefined,
-      adopted: adopted !== undefined,
-    };
-    (response as ResponseWithState)[STATE] = state;
-    // An adopted span must get its route and status before its owner ends it on 'finish'.
-    if (adopted !== undefined) response.prependOnceListener('finish', this.#onClose);
-    response.once('close', this.#onClose);
-    this.metrics?.inFlight.inc({ method });
-    return state;
+    if (tenant?.tenantId !== undefined) attributes['tenant.id'] = tenant.tenantId;
+    if (tenant?.userId !== undefined) attributes['user.id'] = tenant.userId;
+    if (this.#legacyAttributes) addLegacyAttributes(attributes, rawMethod, query, path, host, client, userAgent);
+    return attributes;
   }
 
   /** The state of a request this lifecycle started, if any. */
@@ -281,19 +308,20 @@ export class HttpLifecycle {
     if (state !== undefined) this.#end(state, response, false);
   }
 
-  #applyTenant(
-    headers: IncomingMessage['headers'],
-    parent: Context,
-    attributes: Attributes,
-    rules: TenantRules,
-  ): Context {
+  /**
+   * Validates the tenant and user headers (or, downstream, the baggage entries an upstream service
+   * sent). Returns undefined when there is nothing to record, which is the common case.
+   */
+  #readTenant(headers: IncomingMessage['headers'], parent: Context, rules: TenantRules): TenantValues | undefined {
+    const tenantHeader = firstHeader(headers[rules.tenantHeader]);
+    const userHeader = firstHeader(headers[rules.userHeader]);
     let baggage: Baggage | undefined = propagation.getBaggage(parent);
+    if (tenantHeader === undefined && userHeader === undefined && baggage === undefined) return undefined;
+    const values: TenantValues = { tenantId: undefined, userId: undefined, context: undefined };
     let changed = false;
-    for (const [header, key] of [
-      [rules.tenantHeader, 'tenant.id'],
-      [rules.userHeader, 'user.id'],
-    ] as const) {
-      const fromHeader = firstHeader(headers[header]);
+    for (let i = 0; i < 2; i++) {
+      const key = i === 0 ? 'tenant.id' : 'user.id';
+      const fromHeader = i === 0 ? tenantHeader : userHeader;
       const value = fromHeader ?? baggage?.getEntry(key)?.value;
       if (value === undefined) continue;
       const rejection = checkTenantValue(value, rules);
@@ -306,13 +334,15 @@ export class HttpLifecycle {
         }
         continue;
       }
-      attributes[key] = value;
+      if (i === 0) values.tenantId = value;
+      else values.userId = value;
       if (fromHeader !== undefined && rules.propagate) {
         baggage = (baggage ?? propagation.createBaggage()).setEntry(key, { value });
         changed = true;
       }
     }
-    return changed && baggage !== undefined ? propagation.setBaggage(parent, baggage) : parent;
+    if (changed && baggage !== undefined) values.context = propagation.setBaggage(parent, baggage);
+    return values;
   }
 
   #end(state: RequestState, response: ServerResponse, aborted: boolean): void {
@@ -355,7 +385,6 @@ export class HttpLifecycle {
 
     const metricsStatus = aborted && !response.headersSent ? '499' : String(statusCode);
     if (this.metrics !== undefined) {
-      this.metrics.inFlight.dec({ method: state.method });
       this.metrics.observe(
         state.method,
         routeLabel,
@@ -370,7 +399,7 @@ export class HttpLifecycle {
       }
     }
     if (durationMs > this.#slowThresholdMs) {
-      this.metrics?.slow.inc({ method: state.method, route: routeLabel });
+      this.metrics?.slow(state.method, routeLabel);
       try {
         this.#slowLogger({
           msg: 'slow request',

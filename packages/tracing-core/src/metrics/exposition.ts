@@ -50,13 +50,14 @@ export async function renderMetrics(
     if (seen.has(family.name)) continue;
     seen.add(family.name);
     const type = String(family.type);
-    // OpenMetrics names the counter family without `_total` and its sample with it.
-    const familyName = openMetrics && type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
+    // Counters are `x_total` in Prometheus text and family `x` with samples `x_total` in
+    // OpenMetrics, whichever form the metric was declared (or renamed by prom-client) in.
+    const counterBase = type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
+    const familyName = type === 'counter' ? (openMetrics ? counterBase : `${counterBase}_total`) : family.name;
     lines.push(`# HELP ${familyName} ${escapeHelp(family.help)}`);
     lines.push(`# TYPE ${familyName} ${type}`);
     for (const sample of family.values as Sample[]) {
-      let name = sample.metricName ?? family.name;
-      if (openMetrics && type === 'counter' && !name.endsWith('_total')) name = `${name}_total`;
+      const name = type === 'counter' ? `${counterBase}_total` : (sample.metricName ?? family.name);
       let line = `${name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`;
       const exemplar = sample.exemplar;
       if (openMetrics && exemplar != null && Object.keys(exemplar.labelSet).length > 0) {

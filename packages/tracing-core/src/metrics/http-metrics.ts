@@ -1,63 +1,39 @@
-import { diag } from '@opentelemetry/api';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, type MetricValue } from 'prom-client';
 import { getTracing } from '../setup.ts';
+import { RedStore, scrapeTimeMetric } from './red-store.ts';
 import { HTTP_DURATION_BUCKETS, type MetricsRegistry } from './registry.ts';
-
-type RedLabels = 'method' | 'route' | 'status_code';
 
 /** The RED metrics of HTTP servers, shared by every adapter that uses the same registry. */
 export class HttpServerMetrics {
-  readonly duration: Histogram<RedLabels>;
-  readonly requests: Counter<RedLabels>;
-  readonly inFlight: Gauge<'method'>;
-  readonly slow: Counter<'method' | 'route'>;
+  readonly #store: RedStore;
   readonly tenantRejected: Counter<'header' | 'reason'>;
   readonly tenantRequests: Counter<'tenant'>;
 
   constructor(registry: MetricsRegistry, buckets: readonly number[] = HTTP_DURATION_BUCKETS) {
     const registers = [registry.registry];
-    const labelNames: RedLabels[] = ['method', 'route', 'status_code'];
-    this.duration = registry.existing(
+    this.#store = new RedStore(buckets);
+    const store = this.#store;
+    const scrapeTime = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => MetricValue<string>[]) =>
+      registry.existing(name, () => {
+        const metric = scrapeTimeMetric(name, help, type, values);
+        registry.registry.registerMetric(metric as never);
+        return metric;
+      });
+    scrapeTime(
       'http_server_request_duration_seconds',
-      () =>
-        new Histogram({
-          name: 'http_server_request_duration_seconds',
-          help: 'Duration of HTTP server requests, from the first byte read to the last byte written.',
-          labelNames,
-          buckets: [...buckets],
-          enableExemplars: true,
-          registers,
-        }),
+      'Duration of HTTP server requests, from the first byte read to the last byte written.',
+      'histogram',
+      () => store.durationValues(),
     );
-    this.requests = registry.existing(
-      'http_server_requests_total',
-      () =>
-        new Counter({
-          name: 'http_server_requests_total',
-          help: 'HTTP server requests completed.',
-          labelNames,
-          registers,
-        }),
+    scrapeTime('http_server_requests_total', 'HTTP server requests completed.', 'counter', () => store.requestValues());
+    scrapeTime('http_server_requests_in_flight', 'HTTP server requests being served now.', 'gauge', () =>
+      store.inFlightValues(),
     );
-    this.inFlight = registry.existing(
-      'http_server_requests_in_flight',
-      () =>
-        new Gauge({
-          name: 'http_server_requests_in_flight',
-          help: 'HTTP server requests being served now.',
-          labelNames: ['method'],
-          registers,
-        }),
-    );
-    this.slow = registry.existing(
+    scrapeTime(
       'http_server_slow_requests_total',
-      () =>
-        new Counter({
-          name: 'http_server_slow_requests_total',
-          help: 'HTTP server requests slower than the slow-request threshold.',
-          labelNames: ['method', 'route'],
-          registers,
-        }),
+      'HTTP server requests slower than the slow-request threshold.',
+      'counter',
+      () => store.slowValues(),
     );
     this.tenantRejected = registry.existing(
       'http_server_tenant_values_rejected_total',
@@ -82,31 +58,19 @@ export class HttpServerMetrics {
     registerPipelineMetrics(registry);
   }
 
+  /** A request started (the in-flight gauge). */
+  started(method: string): void {
+    this.#store.started(method);
+  }
+
   /** Records one finished request; the exemplar links the latency to its trace in Grafana. */
-  observe(
-    method: string,
-    route: string,
-    statusCode: string,
-    seconds: number,
-    traceId?: string,
-    spanId?: string,
-  ): void {
-    const labels = { method, route, status_code: statusCode };
-    this.requests.inc(labels);
-    // Only well-formed W3C ids become exemplars: OpenMetrics caps exemplar labels at 128 characters.
-    const exemplar = traceId?.length === 32 && spanId?.length === 16;
-    try {
-      this.duration.observe(
-        exemplar
-          ? // prom-client types exemplar labels as metric labels; OpenMetrics allows any names.
-            { labels, value: seconds, exemplarLabels: { trace_id: traceId, span_id: spanId } as never }
-          : { labels, value: seconds },
-      );
-    } catch (error) {
-      // prom-client counts the observation before it validates the exemplar: nothing is lost, and
-      // a bad exemplar must never fail a request.
-      diag.debug(`exemplar rejected: ${String(error)}`);
-    }
+  observe(method: string, route: string, statusCode: string, seconds: number, traceId?: string, spanId?: string): void {
+    this.#store.finished(method, route, statusCode, seconds, traceId, spanId);
+  }
+
+  /** Counts a request slower than the slow-request threshold. */
+  slow(method: string, route: string): void {
+    this.#store.slow(method, route);
   }
 }
 

@@ -80,6 +80,30 @@ describe('exposition', () => {
     expect(promtoolCheck(classic).ok).toBe(true);
   });
 
+  it('renders the RED metrics right through prom-client’s own registry.metrics() too, before and after', async () => {
+    const metrics = createMetricsRegistry({ defaultMetrics: false });
+    const http = httpServerMetrics(metrics);
+    http.started('GET');
+    http.observe('GET', '/models/:id', '200', 0.02, '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331');
+    http.slow('GET', '/models/:id');
+    const own = await metrics.registry.metrics();
+    expect(own).toContain('http_server_requests_total{method="GET",route="/models/:id",status_code="200"} 1');
+    expect(own).not.toContain('_total_total');
+    expect(parseOpenMetrics(own).find((s) => s.name === 'http_server_slow_requests_total')?.value).toBe(1);
+    const classic = await renderMetrics(metrics.registries(), false);
+    expect(sampleValue(classic, 'http_server_requests_total', { route: '/models/:id' })).toBe(1);
+    expect(sampleValue(classic, 'http_server_request_duration_seconds_bucket', { le: '0.025' })).toBe(1);
+    expect(sampleValue(classic, 'http_server_request_duration_seconds_bucket', { le: '0.01' })).toBe(0);
+    expect(sampleValue(classic, 'http_server_requests_in_flight', { method: 'GET' })).toBe(0);
+    expect(promtoolCheck(classic).ok).toBe(true);
+    const open = parseOpenMetrics(await renderMetrics(metrics.registries(), true));
+    const bucket = open.find((s) => s.name === 'http_server_request_duration_seconds_bucket' && s.labels.le === '0.025');
+    expect(bucket?.exemplar).toEqual({
+      labels: { trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' },
+      value: 0.02,
+    });
+  });
+
   it('never lets a bad exemplar fail the observation', async () => {
     const metrics = createMetricsRegistry({ defaultMetrics: false });
     const http = httpServerMetrics(metrics);
