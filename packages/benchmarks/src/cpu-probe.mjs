@@ -26,6 +26,8 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 for (const [spec, values] of results) {
-  console.log(`${spec.padEnd(70)} ${median(values).toFixed(1).padStart(6)} µs/req  [${values.map((v) => v.toFixed(0)).join(' ')}]`);
+  console.log(
+    `${spec.padEnd(70)} ${median(values).toFixed(1).padStart(6)} µs/req  [${values.map((v) => v.toFixed(0)).join(' ')}]`,
+  );
 }
 await receiver.stop();

@@ -44,7 +44,14 @@ async function measure(framework, variant, receiver, { warmup, seconds }) {
   }
 }
 
-export async function runMacro({ rounds, warmup, seconds, frameworks = FRAMEWORKS, variants = VARIANTS, log = console.log }) {
+export async function runMacro({
+  rounds,
+  warmup,
+  seconds,
+  frameworks = FRAMEWORKS,
+  variants = VARIANTS,
+  log = console.log,
+}) {
   const receiver = await startNode(here('./receiver.mjs'), { cpu: LOAD_CPU });
   const runs = [];
   try {
@@ -86,7 +93,9 @@ function summarize(runs, frameworks, variants) {
         cpuPerRequest: median(mine.map((run) => run.cpuPerRequest)),
         rssMB: median(mine.map((run) => run.rssMB)),
         spansPerRequest: mine.reduce((sum, run) => sum + run.spansReceived, 0) / Math.max(1, requests),
-        dropped: mine.every((run) => run.dropped === null) ? null : mine.reduce((sum, run) => sum + (run.dropped ?? 0), 0),
+        dropped: mine.every((run) => run.dropped === null)
+          ? null
+          : mine.reduce((sum, run) => sum + (run.dropped ?? 0), 0),
         non2xx: mine.reduce((sum, run) => sum + run.non2xx, 0),
       });
     }

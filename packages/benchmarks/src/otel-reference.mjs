@@ -1,8 +1,8 @@
 // The standard OpenTelemetry auto-instrumentation a team would otherwise pick, loaded with
 // `node --import`: a NodeTracerProvider with the SDK's BatchSpanProcessor and OTLP/protobuf
 // exporter, the HTTP instrumentation and the framework's own instrumentation, 100 % sampling.
-import { createRequire } from 'node:module';
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
@@ -11,7 +11,6 @@ import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core'
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 
@@ -40,7 +39,8 @@ provider.register();
 const instrumentations = [new HttpInstrumentation()];
 if (framework === 'express' || framework === 'nest') instrumentations.push(new ExpressInstrumentation());
 if (framework === 'nest') instrumentations.push(new NestInstrumentation());
-if (framework === 'fastify') instrumentations.push(new FastifyOtelInstrumentation({ registerOnInitialization: true }));
+if (framework === 'fastify')
+  instrumentations.push(new FastifyOtelInstrumentation({ registerOnInitialization: true }));
 registerInstrumentations({ instrumentations, tracerProvider: provider });
 // Make sure CommonJS users of these modules see the patched versions.
 const require = createRequire(import.meta.url);

@@ -10,7 +10,12 @@ export const here = (file) => fileURLToPath(new URL(file, import.meta.url));
  */
 export async function startNode(script, { args = [], env = {}, cpu, nodeArgs = [] } = {}) {
   const command = cpu === undefined ? process.execPath : 'taskset';
-  const commandArgs = [...(cpu === undefined ? [] : ['-c', String(cpu), process.execPath]), ...nodeArgs, script, ...args];
+  const commandArgs = [
+    ...(cpu === undefined ? [] : ['-c', String(cpu), process.execPath]),
+    ...nodeArgs,
+    script,
+    ...args,
+  ];
   const child = spawn(command, commandArgs, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -31,7 +36,10 @@ export async function startNode(script, { args = [], env = {}, cpu, nodeArgs = [
   const nextLine = (timeoutMs = 60_000) =>
     new Promise((resolve, reject) => {
       if (queued.length > 0) return resolve(queued.shift());
-      const timer = setTimeout(() => reject(new Error(`${script} said nothing within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${script} said nothing within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       waiting.push((value) => {
         clearTimeout(timer);
         resolve(value);
@@ -55,7 +63,10 @@ export async function startNode(script, { args = [], env = {}, cpu, nodeArgs = [
 
 /** Runs the load generator once and returns autocannon's summary. */
 export async function load(url, seconds, { cpu, connections = 50 } = {}) {
-  const runner = await startNode(here('./load.mjs'), { args: [url, String(seconds), String(connections)], cpu });
+  const runner = await startNode(here('./load.mjs'), {
+    args: [url, String(seconds), String(connections)],
+    cpu,
+  });
   return runner.first;
 }
 

@@ -117,7 +117,21 @@ async function exportStats() {
   return reference ? reference() : undefined;
 }
 
+// Event-loop delay, to show that export never blocks the loop, even when the collector is down.
+const { monitorEventLoopDelay } = await import('node:perf_hooks');
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 createInterface({ input: process.stdin }).on('line', async (line) => {
+  if (line.trim() === 'memory') {
+    const memory = {
+      rss: process.memoryUsage().rss,
+      loopDelayMaxMs: loopDelay.max / 1e6,
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    };
+    loopDelay.reset();
+    process.stdout.write(`${JSON.stringify({ ...memory, export: await exportStats() })}\n`);
+  }
   if (line.trim() === 'stats') {
     if (tracing) await tracing.forceFlush(5000);
     else await globalThis.__benchReferenceFlush?.();

@@ -171,12 +171,9 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         let body = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         const contentType = req.headers['content-type'];
-        requests.push({
-          contentType,
-          path: req.url,
-          headers: req.headers,
-          spans: flatten(decode(body, contentType)),
-        });
+        const spans = flatten(decode(body, contentType));
+        count += spans.length;
+        if (store) requests.push({ contentType, path: req.url, headers: req.headers, spans });
         res.writeHead(200, { 'content-type': contentType ?? 'application/x-protobuf' }).end();
       } catch (error) {
         res.writeHead(400).end(String(error));

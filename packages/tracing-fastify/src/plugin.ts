@@ -1,14 +1,11 @@
-import { createMetricsHandler, HttpLifecycle, type RequestState } from '@maestro/tracing-core';
+import { createMetricsHandler, HttpLifecycle, requestState } from '@maestro/tracing-core';
 import { context, INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FastifyTracingOptions } from './types.ts';
 
-const STATE = Symbol('maestro.tracing.state');
 const INSTALLED = Symbol.for('@maestro/tracing-fastify.installed');
 const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-
-type TracedRequest = FastifyRequest & { [STATE]?: RequestState };
 
 /**
  * Adds the tracing hooks (and the metrics route) to a Fastify instance, synchronously. The plugin
@@ -37,25 +34,26 @@ export function registerTracingHooks(
   const lifecycle = new HttpLifecycle(options);
   (fastify as FastifyInstance & { [INSTALLED]?: HttpLifecycle })[INSTALLED] = lifecycle;
 
+  // The request state lives in core, keyed by the raw request: nothing undeclared is added to
+  // Fastify's request objects, whose fixed shape keeps its hot path fast.
   fastify.decorateRequest('span', {
-    getter(this: TracedRequest) {
-      return this[STATE]?.span ?? NOOP_SPAN;
+    getter(this: FastifyRequest) {
+      return requestState(this.raw)?.span ?? NOOP_SPAN;
     },
   });
 
-  fastify.addHook('onRequest', (request: TracedRequest, reply, next) => {
+  fastify.addHook('onRequest', (request, reply, next) => {
     if (request.routeOptions.config?.tracing === false) return next();
     const state = lifecycle.start(request.raw, reply.raw, request.url);
     if (state === undefined) return next();
     state.route ??= request.is404 ? undefined : request.routeOptions.url;
-    request[STATE] = state;
     context.with(state.context, next);
   });
 
   // Body parsing resumes from the socket's async context; re-enter the request's context so the
   // handler (and its own spans and outbound calls) run inside the server span.
-  fastify.addHook('preHandler', (request: TracedRequest, _reply, next) => {
-    const state = request[STATE];
+  fastify.addHook('preHandler', (request, _reply, next) => {
+    const state = requestState(request.raw);
     if (state === undefined) return next();
     context.with(state.context, next);
   });

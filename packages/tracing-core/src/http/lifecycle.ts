@@ -39,7 +39,15 @@ const KNOWN_METHODS = new Set([
   'PATCH',
   'QUERY',
 ]);
-const STATE = Symbol('maestro.http.request');
+/**
+ * Request state by response. A WeakMap rather than a property on the response: adding a property
+ * to Node's response objects changes their shape and slowed every request by several µs. Shared
+ * through the global symbol registry so the ESM and CommonJS builds, if both get loaded, agree.
+ */
+const STATES_KEY = Symbol.for('@maestro/tracing-core/request-states');
+const globalSlot = globalThis as { [STATES_KEY]?: WeakMap<IncomingMessage | ServerResponse, RequestState> };
+globalSlot[STATES_KEY] ??= new WeakMap();
+const STATES = globalSlot[STATES_KEY];
 
 /** The per-request state the lifecycle keeps on the response. */
 export interface RequestState {
@@ -59,8 +67,6 @@ export interface RequestState {
   /** The span belongs to the OpenTelemetry HTTP instrumentation, which ends it. */
   readonly adopted: boolean;
 }
-
-type ResponseWithState = ServerResponse & { [STATE]?: RequestState };
 
 /** Validated tenant values, and the context carrying them as baggage when it changed. */
 interface TenantValues {
@@ -118,7 +124,7 @@ export class HttpLifecycle {
   readonly #legacyAttributes: boolean;
   readonly #requestHook: HttpInstrumentationOptions['requestHook'];
   readonly #resolveRoute: RouteResolver | undefined;
-  readonly #onClose: (this: ResponseWithState) => void;
+  readonly #onClose: (this: ServerResponse) => void;
 
   constructor(options: HttpInstrumentationOptions = {}, adapter: HttpLifecycleAdapter = {}) {
     this.tracing = isRuntime(options.tracing)
@@ -159,8 +165,8 @@ export class HttpLifecycle {
     this.#requestHook = options.requestHook;
     this.#resolveRoute = adapter.resolveRoute;
     const lifecycle = this;
-    this.#onClose = function onClose(this: ResponseWithState) {
-      const state = this[STATE];
+    this.#onClose = function onClose(this: ServerResponse) {
+      const state = STATES.get(this);
       if (state !== undefined) lifecycle.#end(state, this, !this.writableFinished);
     };
   }
@@ -181,7 +187,7 @@ export class HttpLifecycle {
   ): RequestState | undefined {
     // A second adapter on the same request (Nest over an Express app that has our middleware too)
     // shares the first one's span: one SERVER span and one count per request.
-    const existing = (response as ResponseWithState)[STATE];
+    const existing = STATES.get(response);
     if (existing !== undefined) return existing;
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
@@ -191,7 +197,9 @@ export class HttpLifecycle {
     const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : '_OTHER';
     const headers = request.headers;
     const tracingOn = this.tracing.enabled;
-    let parent = tracingOn ? this.tracing.propagator.extract(ROOT_CONTEXT, headers, headerGetter) : context.active();
+    let parent = tracingOn
+      ? this.tracing.propagator.extract(ROOT_CONTEXT, headers, headerGetter)
+      : context.active();
     const tenant = this.#tenant === undefined ? undefined : this.#readTenant(headers, parent, this.#tenant);
     if (tenant?.context !== undefined) parent = tenant.context;
 
@@ -212,7 +220,8 @@ export class HttpLifecycle {
         { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
         parent,
       );
-      if (span.isRecording()) span.setAttributes(this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
+      if (span.isRecording())
+        span.setAttributes(this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
       spanContext = trace.setSpan(parent, span);
     } else {
       span = NOOP_SPAN;
@@ -221,7 +230,10 @@ export class HttpLifecycle {
     if (tracingOn) {
       if (this.#traceResponse && !response.headersSent) {
         const ids = span.spanContext();
-        response.setHeader('traceresponse', `00-${ids.traceId}-${ids.spanId}-0${ids.traceFlags & TraceFlags.SAMPLED}`);
+        response.setHeader(
+          'traceresponse',
+          `00-${ids.traceId}-${ids.spanId}-0${ids.traceFlags & TraceFlags.SAMPLED}`,
+        );
       }
       if (this.#requestHook !== undefined) {
         try {
@@ -244,7 +256,8 @@ export class HttpLifecycle {
       tenant: tenant?.tenantId,
       adopted: adopted !== undefined,
     };
-    (response as ResponseWithState)[STATE] = state;
+    STATES.set(response, state);
+    STATES.set(request, state);
     // An adopted span must get its route and status before its owner ends it on 'finish'.
     if (adopted !== undefined) response.prependListener('finish', this.#onClose);
     // 'close' comes once per response, after 'finish' or on an abort: no need for once()'s wrapper.
@@ -284,11 +297,13 @@ export class HttpLifecycle {
     if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
     for (const name of this.#headers) {
       const value = headers[name];
-      if (value !== undefined) attributes[`http.request.header.${name}`] = Array.isArray(value) ? value : [value];
+      if (value !== undefined)
+        attributes[`http.request.header.${name}`] = Array.isArray(value) ? value : [value];
     }
     if (tenant?.tenantId !== undefined) attributes['tenant.id'] = tenant.tenantId;
     if (tenant?.userId !== undefined) attributes['user.id'] = tenant.userId;
-    if (this.#legacyAttributes) addLegacyAttributes(attributes, rawMethod, query, path, host, client, userAgent);
+    if (this.#legacyAttributes)
+      addLegacyAttributes(attributes, rawMethod, query, path, host, client, userAgent);
     return attributes;
   }
 
@@ -312,7 +327,11 @@ export class HttpLifecycle {
    * Validates the tenant and user headers (or, downstream, the baggage entries an upstream service
    * sent). Returns undefined when there is nothing to record, which is the common case.
    */
-  #readTenant(headers: IncomingMessage['headers'], parent: Context, rules: TenantRules): TenantValues | undefined {
+  #readTenant(
+    headers: IncomingMessage['headers'],
+    parent: Context,
+    rules: TenantRules,
+  ): TenantValues | undefined {
     const tenantHeader = firstHeader(headers[rules.tenantHeader]);
     const userHeader = firstHeader(headers[rules.userHeader]);
     let baggage: Baggage | undefined = propagation.getBaggage(parent);
@@ -348,7 +367,8 @@ export class HttpLifecycle {
   #end(state: RequestState, response: ServerResponse, aborted: boolean): void {
     if (state.ended) return;
     state.ended = true;
-    (response as ResponseWithState)[STATE] = undefined;
+    STATES.delete(response);
+    STATES.delete(state.request);
     const durationMs = performance.now() - state.startedAt;
     const statusCode = response.statusCode;
     const template = state.route ?? this.#resolveRoute?.(state.request, response);
@@ -431,11 +451,12 @@ function mergeBaggage(active: Context, withTenant: Context): Context {
 }
 
 /**
- * The state of the request an adapter started on this response, whichever lifecycle started it:
- * lets a second layer (a NestJS interceptor over the Express middleware) reach the same span.
+ * The state of the request an adapter started, by its raw request or response, whichever
+ * lifecycle started it: lets a second layer (a NestJS interceptor over the Express middleware, a
+ * Fastify request decorator) reach the same span.
  */
-export function requestState(response: ServerResponse): RequestState | undefined {
-  return (response as ResponseWithState)[STATE];
+export function requestState(message: IncomingMessage | ServerResponse): RequestState | undefined {
+  return STATES.get(message);
 }
 
 /** Records an error on the request's SERVER span once; the final status decides whether it is ERROR. */

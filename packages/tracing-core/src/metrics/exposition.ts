@@ -53,7 +53,8 @@ export async function renderMetrics(
     // Counters are `x_total` in Prometheus text and family `x` with samples `x_total` in
     // OpenMetrics, whichever form the metric was declared (or renamed by prom-client) in.
     const counterBase = type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
-    const familyName = type === 'counter' ? (openMetrics ? counterBase : `${counterBase}_total`) : family.name;
+    const familyName =
+      type === 'counter' ? (openMetrics ? counterBase : `${counterBase}_total`) : family.name;
     lines.push(`# HELP ${familyName} ${escapeHelp(family.help)}`);
     lines.push(`# TYPE ${familyName} ${type}`);
     for (const sample of family.values as Sample[]) {

@@ -13,7 +13,12 @@ export class HttpServerMetrics {
     const registers = [registry.registry];
     this.#store = new RedStore(buckets);
     const store = this.#store;
-    const scrapeTime = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => MetricValue<string>[]) =>
+    const scrapeTime = (
+      name: string,
+      help: string,
+      type: 'counter' | 'gauge' | 'histogram',
+      values: () => MetricValue<string>[],
+    ) =>
       registry.existing(name, () => {
         const metric = scrapeTimeMetric(name, help, type, values);
         registry.registry.registerMetric(metric as never);
@@ -25,7 +30,9 @@ export class HttpServerMetrics {
       'histogram',
       () => store.durationValues(),
     );
-    scrapeTime('http_server_requests_total', 'HTTP server requests completed.', 'counter', () => store.requestValues());
+    scrapeTime('http_server_requests_total', 'HTTP server requests completed.', 'counter', () =>
+      store.requestValues(),
+    );
     scrapeTime('http_server_requests_in_flight', 'HTTP server requests being served now.', 'gauge', () =>
       store.inFlightValues(),
     );
@@ -64,7 +71,14 @@ export class HttpServerMetrics {
   }
 
   /** Records one finished request; the exemplar links the latency to its trace in Grafana. */
-  observe(method: string, route: string, statusCode: string, seconds: number, traceId?: string, spanId?: string): void {
+  observe(
+    method: string,
+    route: string,
+    statusCode: string,
+    seconds: number,
+    traceId?: string,
+    spanId?: string,
+  ): void {
     this.#store.finished(method, route, statusCode, seconds, traceId, spanId);
   }
 

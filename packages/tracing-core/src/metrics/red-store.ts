@@ -66,7 +66,11 @@ export class RedStore {
     // Only well-formed W3C ids become exemplars: OpenMetrics caps exemplar labels at 128 characters.
     if (traceId?.length === 32 && spanId?.length === 16) {
       series.exemplars ??= new Array(this.#bounds.length + 1);
-      series.exemplars[bucket] = { labelSet: { trace_id: traceId, span_id: spanId }, value: seconds, timestamp: Date.now() / 1000 };
+      series.exemplars[bucket] = {
+        labelSet: { trace_id: traceId, span_id: spanId },
+        value: seconds,
+        timestamp: Date.now() / 1000,
+      };
     }
   }
 
@@ -115,7 +119,10 @@ export class RedStore {
   }
 
   slowValues(): MetricValue<string>[] {
-    return [...this.#slow.values()].map(({ method, route, count }) => ({ labels: { method, route }, value: count }));
+    return [...this.#slow.values()].map(({ method, route, count }) => ({
+      labels: { method, route },
+      value: count,
+    }));
   }
 }
 
@@ -125,7 +132,12 @@ type MetricType = 'counter' | 'gauge' | 'histogram';
  * A metric prom-client's registry can hold and render (its own `metrics()` included) whose
  * values are computed at scrape time.
  */
-export function scrapeTimeMetric(name: string, help: string, type: MetricType, values: () => MetricValue<string>[]) {
+export function scrapeTimeMetric(
+  name: string,
+  help: string,
+  type: MetricType,
+  values: () => MetricValue<string>[],
+) {
   const metric = {
     // prom-client's own OpenMetrics rendering renames counters in place; read the name back.
     name,

@@ -97,7 +97,9 @@ describe('exposition', () => {
     expect(sampleValue(classic, 'http_server_requests_in_flight', { method: 'GET' })).toBe(0);
     expect(promtoolCheck(classic).ok).toBe(true);
     const open = parseOpenMetrics(await renderMetrics(metrics.registries(), true));
-    const bucket = open.find((s) => s.name === 'http_server_request_duration_seconds_bucket' && s.labels.le === '0.025');
+    const bucket = open.find(
+      (s) => s.name === 'http_server_request_duration_seconds_bucket' && s.labels.le === '0.025',
+    );
     expect(bucket?.exemplar).toEqual({
       labels: { trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' },
       value: 0.02,

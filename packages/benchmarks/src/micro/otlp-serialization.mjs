@@ -1,0 +1,56 @@
+// OTLP/protobuf serialisation per span, with the exporter's own serializer: a typical server span
+// (a dozen attributes) in batches of 512, as the batch processor sends them.
+
+import { SpanKind } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { median } from '../processes.mjs';
+
+export function runOtlpSerializationBench({ rounds, batches }) {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': 'bench',
+      'host.name': 'bench-host',
+      'process.pid': 1,
+    }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('@maestro/tracing-core');
+  for (let i = 0; i < 512; i++) {
+    const span = tracer.startSpan('GET /models/:id', {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': 'GET',
+        'url.path': `/models/m${i}`,
+        'url.scheme': 'http',
+        'network.protocol.version': '1.1',
+        'server.address': '127.0.0.1',
+        'server.port': 3000,
+        'client.address': '127.0.0.1',
+        'user_agent.original': 'autocannon/8.0.0',
+        'http.route': '/models/:id',
+        'http.response.status_code': 200,
+      },
+    });
+    span.end();
+  }
+  const spans = exporter.getFinishedSpans();
+  const perSpan = [];
+  let bytes = 0;
+  for (let round = 0; round < rounds; round++) {
+    ProtobufTraceSerializer.serializeRequest(spans);
+    const started = process.hrtime.bigint();
+    for (let b = 0; b < batches; b++) bytes = ProtobufTraceSerializer.serializeRequest(spans).length;
+    perSpan.push(Number(process.hrtime.bigint() - started) / (batches * spans.length));
+  }
+  return { nsPerSpan: median(perSpan), bytesPerSpan: bytes / spans.length };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log(runOtlpSerializationBench({ rounds: 5, batches: 50 }));

@@ -1,0 +1,68 @@
+// Full load at 100 % sampling while the collector is down (connection refused), then slow (accepts,
+// never answers): RSS and event-loop delay sampled every 5 s. Our adapter against the OpenTelemetry
+// reference, whose BatchSpanProcessor starts a new export for every full batch.
+import { createServer } from 'node:net';
+import { here, startNode } from './processes.mjs';
+
+async function refusedUrl() {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}/v1/traces`;
+}
+
+async function phase(variant, collectorUrl, seconds, log) {
+  const env = { FRAMEWORK: 'express', VARIANT: variant, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collectorUrl };
+  const nodeArgs = variant === 'otel-100' ? ['--import', here('./otel-reference.mjs')] : [];
+  const server = await startNode(here('./server.mjs'), { env, cpu: 1, nodeArgs });
+  const samples = [];
+  try {
+    const url = `http://127.0.0.1:${server.first.port}/models/m42`;
+    const loadgen = startNode(here('./load.mjs'), { args: [url, String(seconds), '50'], cpu: 0 });
+    const started = Date.now();
+    samples.push({ t: 0, ...(await server.ask('memory')) });
+    while (Date.now() - started < seconds * 1000 - 500) {
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(5000, seconds * 1000 - (Date.now() - started) - 400)),
+      );
+      const memory = await server.ask('memory');
+      samples.push({ t: Math.round((Date.now() - started) / 1000), ...memory });
+    }
+    const result = (await loadgen).first;
+    const rssMB = samples.map((s) => s.rss / 2 ** 20);
+    // Growth is counted from the first sample under load (t = 5 s), once the heap has sized
+    // itself for the traffic: what keeps growing after that is what the outage costs.
+    const underLoad = rssMB.slice(1);
+    const summary = {
+      variant,
+      rps: result.rps,
+      rssIdleMB: rssMB[0],
+      rssAt5sMB: underLoad[0],
+      rssMaxMB: Math.max(...underLoad),
+      rssGrowthMB: Math.max(...underLoad) - underLoad[0],
+      loopDelayMaxMs: Math.max(...samples.slice(1).map((s) => s.loopDelayMaxMs)),
+      dropped: samples.at(-1).export?.dropped ?? null,
+      failed: samples.at(-1).export?.failed ?? null,
+      rssSeriesMB: rssMB.map((v) => Math.round(v)),
+    };
+    log(`outage ${variant} ${JSON.stringify(summary)}`);
+    return summary;
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function runOutage({ seconds, variants = ['ours-100', 'otel-100'], log = console.log }) {
+  const slow = await startNode(here('./slow-collector.mjs'), { cpu: 0 });
+  const results = [];
+  try {
+    for (const variant of variants) {
+      results.push({ collector: 'down', ...(await phase(variant, await refusedUrl(), seconds, log)) });
+      results.push({ collector: 'slow', ...(await phase(variant, slow.first.url, seconds, log)) });
+    }
+  } finally {
+    await slow.stop();
+  }
+  return results;
+}

@@ -1,0 +1,75 @@
+// pnpm bench: the whole suite, or a short smoke of it with BENCH_SMOKE=1 (what CI runs).
+// Writes results/latest.json and, with --write-docs, docs/benchmarks.md at the repository root.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runMacro } from './macro.mjs';
+import { runLifecycleBench } from './micro/lifecycle.mjs';
+import { runMetricsScrapeBench } from './micro/metrics-scrape.mjs';
+import { runOtlpSerializationBench } from './micro/otlp-serialization.mjs';
+import { runSpanHelpersBench } from './micro/span-helpers.mjs';
+import { runOutage } from './outage.mjs';
+import { renderReport } from './report.mjs';
+
+const smoke = process.env.BENCH_SMOKE === '1';
+const only = new Set((process.env.BENCH_ONLY ?? 'micro,macro,outage').split(','));
+const settings = smoke
+  ? {
+      rounds: 1,
+      warmup: 1,
+      seconds: 1,
+      outageSeconds: 6,
+      microRounds: 1,
+      calls: 2000,
+      iterations: 2000,
+      batches: 2,
+    }
+  : {
+      rounds: 5,
+      warmup: 2,
+      seconds: 8,
+      outageSeconds: 60,
+      microRounds: 7,
+      calls: 300_000,
+      iterations: 50_000,
+      batches: 50,
+    };
+
+const results = {
+  date: new Date().toISOString(),
+  smoke,
+  machine: {
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+  },
+  settings,
+};
+if (only.has('micro')) {
+  console.log('micro-benchmarks');
+  results.spanHelpers = await runSpanHelpersBench({ rounds: settings.microRounds, calls: settings.calls });
+  results.lifecycle = await runLifecycleBench({
+    rounds: settings.microRounds,
+    iterations: settings.iterations,
+  });
+  results.otlp = runOtlpSerializationBench({ rounds: settings.microRounds, batches: settings.batches });
+  results.scrape = await runMetricsScrapeBench({ rounds: settings.microRounds * 3 });
+}
+if (only.has('macro')) {
+  console.log('throughput: server on core 1, autocannon on core 0');
+  results.macro = await runMacro(settings);
+}
+if (only.has('outage')) {
+  console.log('exporter outage');
+  results.outage = await runOutage({ seconds: settings.outageSeconds });
+}
+
+const report = renderReport(results);
+console.log(`\n${report}`);
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(`${resultsDir}${smoke ? 'smoke' : 'latest'}.json`, `${JSON.stringify(results, null, 2)}\n`);
+if (process.argv.includes('--write-docs')) {
+  writeFileSync(fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url)), report);
+}
