@@ -54,6 +54,7 @@ export {
   traced,
   traceSpan,
 } from './spans/helpers.ts';
+export { invokeInSpan, recordError, type SpanErrorRecorder } from './spans/run-in-span.ts';
 export { Traced, type TracedDecorator, type TracedOptions } from './spans/traced-decorator.ts';
 export type {
   BatchOptions,

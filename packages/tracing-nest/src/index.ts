@@ -7,7 +7,6 @@ export {
   traced,
   traceSpan,
 } from '@maestro/tracing-core';
-export { TracingInterceptor } from './tracing.interceptor.ts';
 export { TracingModule } from './tracing.module.ts';
 export { TracingService } from './tracing.service.ts';
 export type { TracingModuleAsyncOptions, TracingModuleOptions } from './types.ts';

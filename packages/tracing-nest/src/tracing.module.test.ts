@@ -69,7 +69,7 @@ describe.each(platforms)('NestJS 11 on %s', (_platform, makeAdapter) => {
     expect(handler.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
     expect(handler.attributes['model.id']).toBe('m42');
     expect(service.parentSpanContext?.spanId).toBe(handler.spanContext().spanId);
-    // Guards and the interceptor run inside the server span, before the handler span starts.
+    // Guards and pipes run inside the server span, before the handler span starts.
     const startNs = (t: [number, number]) => t[0] * 1e9 + t[1];
     expect(startNs(handler.startTime)).toBeGreaterThanOrEqual(startNs(server.startTime));
     expect(startNs(handler.endTime)).toBeLessThanOrEqual(startNs(server.endTime));

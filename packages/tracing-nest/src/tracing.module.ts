@@ -12,27 +12,23 @@ import {
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { diag } from '@opentelemetry/api';
 import type { Express } from 'express';
 import type { FastifyInstance } from 'fastify';
+import { wrapControllerHandlers } from './handler-spans.ts';
 import { TRACING_MODULE_OPTIONS, TracingRuntimeHolder } from './tokens.ts';
-import { TracingInterceptor } from './tracing.interceptor.ts';
 import { TracingService } from './tracing.service.ts';
 import type { TracingModuleAsyncOptions, TracingModuleOptions } from './types.ts';
 
-const shared: Provider[] = [
-  TracingRuntimeHolder,
-  TracingService,
-  { provide: APP_INTERCEPTOR, useClass: TracingInterceptor },
-];
+const shared: Provider[] = [TracingRuntimeHolder, TracingService];
 
 /**
  * Traces every HTTP request of a Nest app, on `@nestjs/platform-express` or `@nestjs/platform-fastify`:
  * one SERVER span per request from the moment it arrives (guards included), named after the route
  * Nest registered (global prefix and URI versioning included), a span per controller handler, and the
  * RED metrics — the same lifecycle as the Express and Fastify adapters, installed on the platform
- * before Nest registers its routes.
+ * before Nest registers its routes, with no Nest interceptor on the request path.
  *
  * @example
  * @Module({ imports: [TracingModule.forRoot({ tracing: { serviceName: 'model-registry' } })] })
@@ -42,12 +38,19 @@ export class TracingModule implements NestModule, OnModuleInit, OnApplicationShu
   readonly #options: TracingModuleOptions;
   readonly #adapterHost: HttpAdapterHost;
   readonly #holder: TracingRuntimeHolder;
+  readonly #modules: ModulesContainer;
   #metricsServer: Server | undefined;
 
-  constructor(options: TracingModuleOptions, adapterHost: HttpAdapterHost, holder: TracingRuntimeHolder) {
+  constructor(
+    options: TracingModuleOptions,
+    adapterHost: HttpAdapterHost,
+    holder: TracingRuntimeHolder,
+    modules: ModulesContainer,
+  ) {
     this.#options = options;
     this.#adapterHost = adapterHost;
     this.#holder = holder;
+    this.#modules = modules;
   }
 
   static forRoot(options: TracingModuleOptions = {}): DynamicModule {
@@ -82,6 +85,7 @@ export class TracingModule implements NestModule, OnModuleInit, OnApplicationShu
 
   /** Nest calls this before it registers its routes: the only moment a platform hook sees them all. */
   configure(): void {
+    if (this.#options.handlerSpans ?? true) wrapControllerHandlers(this.#modules);
     const adapter = this.#adapterHost.httpAdapter;
     if (adapter === undefined || adapter === null) return;
     const platformOptions = {
@@ -138,3 +142,4 @@ Module({})(TracingModule);
 Inject(TRACING_MODULE_OPTIONS)(TracingModule, undefined, 0);
 Inject(HttpAdapterHost)(TracingModule, undefined, 1);
 Inject(TracingRuntimeHolder)(TracingModule, undefined, 2);
+Inject(ModulesContainer)(TracingModule, undefined, 3);

@@ -15,6 +15,7 @@ import {
   SpanKind,
   SpanStatusCode,
   TraceFlags,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import { type HttpServerMetrics, httpServerMetrics } from '../metrics/http-metrics.ts';
@@ -44,8 +45,9 @@ const KNOWN_METHODS = new Set([
  * to Node's response objects changes their shape and slowed every request by several µs. Shared
  * through the global symbol registry so the ESM and CommonJS builds, if both get loaded, agree.
  */
+type StateKey = IncomingMessage | ServerResponse | Span;
 const STATES_KEY = Symbol.for('@maestro/tracing-core/request-states');
-const globalSlot = globalThis as { [STATES_KEY]?: WeakMap<IncomingMessage | ServerResponse, RequestState> };
+const globalSlot = globalThis as { [STATES_KEY]?: WeakMap<StateKey, RequestState> };
 globalSlot[STATES_KEY] ??= new WeakMap();
 const STATES = globalSlot[STATES_KEY];
 
@@ -66,6 +68,8 @@ export interface RequestState {
   readonly tenant: string | undefined;
   /** The span belongs to the OpenTelemetry HTTP instrumentation, which ends it. */
   readonly adopted: boolean;
+  /** The tracer of the lifecycle that started the request; undefined when tracing is off. */
+  readonly tracer: Tracer | undefined;
 }
 
 /** Validated tenant values, and the context carrying them as baggage when it changed. */
@@ -255,9 +259,11 @@ export class HttpLifecycle {
       errorRecorded: false,
       tenant: tenant?.tenantId,
       adopted: adopted !== undefined,
+      tracer: tracingOn ? this.tracing.tracer : undefined,
     };
     STATES.set(response, state);
     STATES.set(request, state);
+    if (tracingOn) STATES.set(span, state);
     // An adopted span must get its route and status before its owner ends it on 'finish'.
     if (adopted !== undefined) response.prependListener('finish', this.#onClose);
     // 'close' comes once per response, after 'finish' or on an abort: no need for once()'s wrapper.
@@ -369,6 +375,7 @@ export class HttpLifecycle {
     state.ended = true;
     STATES.delete(response);
     STATES.delete(state.request);
+    STATES.delete(state.span);
     const durationMs = performance.now() - state.startedAt;
     const statusCode = response.statusCode;
     const template = state.route ?? this.#resolveRoute?.(state.request, response);
@@ -451,17 +458,17 @@ function mergeBaggage(active: Context, withTenant: Context): Context {
 }
 
 /**
- * The state of the request an adapter started, by its raw request or response, whichever
+ * The state of the request an adapter started, by its raw request, response or SERVER span, whichever
  * lifecycle started it: lets a second layer (a NestJS interceptor over the Express middleware, a
  * Fastify request decorator) reach the same span.
  */
-export function requestState(message: IncomingMessage | ServerResponse): RequestState | undefined {
-  return STATES.get(message);
+export function requestState(key: IncomingMessage | ServerResponse | Span): RequestState | undefined {
+  return STATES.get(key);
 }
 
 /** Records an error on the request's SERVER span once; the final status decides whether it is ERROR. */
-export function recordRequestError(response: ServerResponse, error: unknown): void {
-  const state = requestState(response);
+export function recordRequestError(key: IncomingMessage | ServerResponse | Span, error: unknown): void {
+  const state = requestState(key);
   if (state === undefined || state.ended || state.errorRecorded) return;
   state.errorRecorded = true;
   state.span.recordException(error instanceof Error ? error : { name: 'Error', message: String(error) });

@@ -1,6 +1,15 @@
 import { context, type Span, SpanStatusCode } from '@opentelemetry/api';
 
-/** Marks a span as failed by `error`, without touching the error itself. */
+/** How a failed call marks its span; the default records the exception with ERROR status. */
+export type SpanErrorRecorder = (span: Span, error: unknown) => void;
+
+/**
+ * Marks a span as failed by `error` (an exception event and ERROR status), leaving the error
+ * itself untouched.
+ *
+ * @example
+ * catch (error) { recordError(span, error); throw error; }
+ */
 export function recordError(span: Span, error: unknown): void {
   if (error instanceof Error) span.recordException(error);
   else span.recordException({ name: 'Error', message: String(error) });
@@ -42,7 +51,7 @@ function observableBase(value: object): ObservableConstructor {
   return (proto as { constructor: ObservableConstructor }).constructor;
 }
 
-function endObservable(span: Span, source: ObservableLike): unknown {
+function endObservable(span: Span, source: ObservableLike, onError: SpanErrorRecorder): unknown {
   const Base = observableBase(source);
   // Cold Observables do their work on subscribe: run it inside the span so child spans nest.
   const spanContext = context.active();
@@ -51,7 +60,7 @@ function endObservable(span: Span, source: ObservableLike): unknown {
     const finish = (error?: unknown) => {
       if (done) return;
       done = true;
-      if (error !== undefined) recordError(span, error);
+      if (error !== undefined) onError(span, error);
       span.end();
     };
     const subscription = context.with(spanContext, () =>
@@ -78,7 +87,7 @@ function endObservable(span: Span, source: ObservableLike): unknown {
  * Ends `span` when the work is done: at once for a plain value, when a Promise settles, when an
  * Observable completes, errors or is unsubscribed. Errors are recorded and rethrown untouched.
  */
-export function finishWith<T>(span: Span, result: T): T {
+export function finishWith<T>(span: Span, result: T, onError: SpanErrorRecorder = recordError): T {
   if (result !== null && typeof result === 'object') {
     if (typeof (result as { then?: unknown }).then === 'function') {
       return (result as unknown as PromiseLike<unknown>).then(
@@ -87,32 +96,39 @@ export function finishWith<T>(span: Span, result: T): T {
           return value;
         },
         (error: unknown) => {
-          recordError(span, error);
+          onError(span, error);
           span.end();
           throw error;
         },
       ) as T;
     }
-    if (isObservable(result)) return endObservable(span, result) as T;
+    if (isObservable(result)) return endObservable(span, result, onError) as T;
   }
   span.end();
   return result;
 }
 
-/** Calls `fn` with `args`, and ends `span` when the call's work is done (see {@link finishWith}). */
+/**
+ * Calls `fn` with `args` as the work of `span` (call it inside the span's context) and ends the
+ * span when that work is done: at once for a plain value, when a returned Promise settles, when a
+ * returned Observable completes, errors or is unsubscribed. A failure goes through `onError`
+ * (default {@link recordError}) and is rethrown untouched. What `@Traced()` uses, for adapters
+ * that wrap handlers themselves.
+ */
 export function invokeInSpan<T>(
   span: Span,
   fn: (...args: never[]) => T,
   thisArg: unknown,
   args: ArrayLike<unknown>,
+  onError: SpanErrorRecorder = recordError,
 ): T {
   let result: T;
   try {
     result = fn.apply(thisArg, args as never[]);
   } catch (error) {
-    recordError(span, error);
+    onError(span, error);
     span.end();
     throw error;
   }
-  return finishWith(span, result);
+  return finishWith(span, result, onError);
 }

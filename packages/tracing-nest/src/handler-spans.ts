@@ -1,0 +1,95 @@
+import { invokeInSpan, recordError, recordRequestError, requestState } from '@maestro/tracing-core';
+import type { ModulesContainer } from '@nestjs/core';
+import { context, type Span, trace } from '@opentelemetry/api';
+
+/** Marks wrapped handlers, so a prototype shared by several apps (tests) is wrapped once. */
+const WRAPPED = Symbol.for('@maestro/tracing-nest/handler-span');
+/** What `@Get()`, `@Post()`… put on a route handler (Nest's PATH_METADATA). */
+const ROUTE_PATH_METADATA = 'path';
+
+interface ReflectWithMetadata {
+  getOwnMetadataKeys?(target: object): unknown[];
+  getOwnMetadata?(key: unknown, target: object): unknown;
+  defineMetadata?(key: unknown, value: unknown, target: object): void;
+}
+
+/** `HttpException` by shape: another copy of `@nestjs/common` may have thrown it. */
+function httpStatusOf(error: unknown): number | undefined {
+  const getStatus = (error as { getStatus?: unknown } | null)?.getStatus;
+  return typeof getStatus === 'function' ? Number(getStatus.call(error)) : undefined;
+}
+
+/**
+ * An HttpException below 500 is the client's fault and marks nothing; a 5xx or any other error
+ * is recorded on the handler span and on the request's SERVER span.
+ */
+function recordHandlerError(serverSpan: Span) {
+  return (span: Span, error: unknown) => {
+    const status = httpStatusOf(error);
+    if (status !== undefined && status < 500) return;
+    recordError(span, error);
+    recordRequestError(serverSpan, error);
+  };
+}
+
+function wrapHandler(controller: string, method: string, original: (...args: never[]) => unknown) {
+  const name = `${controller}.${method}`;
+  const attributes = { 'code.function.name': name, 'nestjs.controller': controller };
+  const wrapped = function (this: unknown) {
+    const active = context.active();
+    const serverSpan = trace.getSpan(active);
+    const state = serverSpan === undefined ? undefined : requestState(serverSpan);
+    // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids a rest array per request.
+    if (state?.tracer === undefined || !state.span.isRecording())
+      return original.apply(this, arguments as never);
+    const span = state.tracer.startSpan(name, { attributes }, active);
+    const handlerContext = trace.setSpan(active, span);
+    // biome-ignore lint/complexity/noArguments: see above.
+    return context.with(
+      handlerContext,
+      invokeInSpan,
+      undefined,
+      span,
+      original,
+      this,
+      arguments,
+      recordHandlerError(state.span),
+    );
+  };
+  Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(wrapped, 'length', { value: original.length, configurable: true });
+  Object.defineProperty(wrapped, WRAPPED, { value: true });
+  // Nest reads routes, guards, pipes and Swagger documentation from the handler function itself.
+  const reflect = Reflect as unknown as ReflectWithMetadata;
+  for (const key of reflect.getOwnMetadataKeys?.(original) ?? []) {
+    reflect.defineMetadata!(key, reflect.getOwnMetadata!(key, original), wrapped);
+  }
+  return wrapped;
+}
+
+/**
+ * Gives every controller route handler a span of its own, child of the request's SERVER span, so
+ * a trace shows how much of the request guards, pipes and interceptors took around the handler.
+ * Done by wrapping the handlers before Nest registers its routes, rather than with a global
+ * interceptor: any interceptor switches Nest to its RxJS pipeline for every request, which cost
+ * more than the whole rest of the tracing (see docs/benchmarks.md).
+ */
+export function wrapControllerHandlers(modules: ModulesContainer): void {
+  const reflect = Reflect as unknown as ReflectWithMetadata;
+  for (const module of modules.values()) {
+    for (const wrapper of module.controllers.values()) {
+      const prototype = (wrapper.metatype as { prototype?: object } | null)?.prototype;
+      if (prototype === undefined) continue;
+      const controller = (wrapper.metatype as { name: string }).name;
+      for (const key of Object.getOwnPropertyNames(prototype)) {
+        if (key === 'constructor') continue;
+        const descriptor = Object.getOwnPropertyDescriptor(prototype, key);
+        const handler = descriptor?.value as ((...args: never[]) => unknown) & { [WRAPPED]?: boolean };
+        if (typeof handler !== 'function' || handler[WRAPPED]) continue;
+        if (reflect.getOwnMetadata?.(ROUTE_PATH_METADATA, handler) === undefined) continue;
+        descriptor!.value = wrapHandler(controller, key, handler);
+        Object.defineProperty(prototype, key, descriptor!);
+      }
+    }
+  }
+}
