@@ -25,7 +25,7 @@ const settings = smoke
       batches: 2,
     }
   : {
-      rounds: 5,
+      rounds: Number(process.env.BENCH_ROUNDS ?? 5),
       warmup: 2,
       seconds: 8,
       outageSeconds: 60,

@@ -36,24 +36,24 @@ function wrapHandler(controller: string, method: string, original: (...args: nev
   const name = `${controller}.${method}`;
   const attributes = { 'code.function.name': name, 'nestjs.controller': controller };
   const wrapped = function (this: unknown) {
+    // Forwarding `arguments` avoids allocating a rest array on every request.
+    // biome-ignore lint/complexity/noArguments: see above.
+    const args = arguments as ArrayLike<unknown>;
     const active = context.active();
     const serverSpan = trace.getSpan(active);
     const state = serverSpan === undefined ? undefined : requestState(serverSpan);
-    // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids a rest array per request.
-    if (state?.tracer === undefined || !state.span.isRecording())
-      return original.apply(this, arguments as never);
+    if (state?.tracer === undefined || !state.span.isRecording()) return original.apply(this, args as never);
     const span = state.tracer.startSpan(name, { attributes }, active);
-    const handlerContext = trace.setSpan(active, span);
-    // biome-ignore lint/complexity/noArguments: see above.
+    const onError = recordHandlerError(state.span);
     return context.with(
-      handlerContext,
+      trace.setSpan(active, span),
       invokeInSpan,
       undefined,
       span,
       original,
       this,
-      arguments,
-      recordHandlerError(state.span),
+      args,
+      onError,
     );
   };
   Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
