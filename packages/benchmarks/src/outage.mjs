@@ -19,7 +19,11 @@ async function phase(variant, collectorUrl, seconds, log) {
   const samples = [];
   try {
     const url = `http://127.0.0.1:${server.first.port}/models/m42`;
-    const loadgen = startNode(here('./load.mjs'), { args: [url, String(seconds), '50'], cpu: 0 });
+    const loadgen = startNode(here('./load.mjs'), {
+      args: [url, String(seconds), '50'],
+      cpu: 0,
+      firstLineTimeoutMs: (seconds + 60) * 1000,
+    });
     const started = Date.now();
     samples.push({ t: 0, ...(await server.ask('memory')) });
     while (Date.now() - started < seconds * 1000 - 500) {

@@ -8,7 +8,10 @@ export const here = (file) => fileURLToPath(new URL(file, import.meta.url));
  * Starts a Node script pinned to `cpu` (when taskset exists), and reads JSON lines from its stdout.
  * `ask(line)` writes a command to its stdin and resolves with the next JSON line it prints.
  */
-export async function startNode(script, { args = [], env = {}, cpu, nodeArgs = [] } = {}) {
+export async function startNode(
+  script,
+  { args = [], env = {}, cpu, nodeArgs = [], firstLineTimeoutMs = 60_000 } = {},
+) {
   const command = cpu === undefined ? process.execPath : 'taskset';
   const commandArgs = [
     ...(cpu === undefined ? [] : ['-c', String(cpu), process.execPath]),
@@ -48,7 +51,7 @@ export async function startNode(script, { args = [], env = {}, cpu, nodeArgs = [
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     child,
-    first: await nextLine(),
+    first: await nextLine(firstLineTimeoutMs),
     ask(line, timeoutMs) {
       child.stdin.write(`${line}\n`);
       return nextLine(timeoutMs);

@@ -24,7 +24,7 @@ export function renderReport(results) {
     `Measured ${results.date.slice(0, 10)} on ${results.machine.cpus} cores (${results.machine.cpu}), ${results.machine.memoryGB} GiB, Node ${results.machine.node}${results.smoke ? ' — **smoke run: numbers are not meaningful**' : ''}.`,
     'The machine is shared and noisy: compare the ratios, measured side by side within one round, not absolute figures across runs.',
     '',
-    'Rerun: `pnpm bench` (whole suite, about 20 minutes) or `BENCH_ONLY=micro pnpm bench`; `pnpm --filter @maestro/benchmarks bench -- --write-docs` rewrites this page. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
+    'Rerun: `pnpm bench` (whole suite; `BENCH_ROUNDS=3` took about 17 minutes here) or `BENCH_ONLY=micro pnpm bench`; `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
     '',
   ];
   if (results.macro) {

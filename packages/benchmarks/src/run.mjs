@@ -46,6 +46,12 @@ const results = {
   },
   settings,
 };
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+// Saved after every phase: a long run that fails late keeps what it measured.
+const save = () =>
+  writeFileSync(`${resultsDir}${smoke ? 'smoke' : 'latest'}.json`, `${JSON.stringify(results, null, 2)}\n`);
+save();
 if (only.has('micro')) {
   console.log('micro-benchmarks');
   results.spanHelpers = await runSpanHelpersBench({ rounds: settings.microRounds, calls: settings.calls });
@@ -55,10 +61,12 @@ if (only.has('micro')) {
   });
   results.otlp = runOtlpSerializationBench({ rounds: settings.microRounds, batches: settings.batches });
   results.scrape = await runMetricsScrapeBench({ rounds: settings.microRounds * 3 });
+  save();
 }
 if (only.has('macro')) {
   console.log('throughput: server on core 1, autocannon on core 0');
   results.macro = await runMacro(settings);
+  save();
 }
 if (only.has('outage')) {
   console.log('exporter outage');
@@ -67,9 +75,8 @@ if (only.has('outage')) {
 
 const report = renderReport(results);
 console.log(`\n${report}`);
-const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(`${resultsDir}${smoke ? 'smoke' : 'latest'}.json`, `${JSON.stringify(results, null, 2)}\n`);
+save();
 if (process.argv.includes('--write-docs')) {
+  mkdirSync(fileURLToPath(new URL('../../../docs/', import.meta.url)), { recursive: true });
   writeFileSync(fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url)), report);
 }

@@ -5,4 +5,5 @@ export {
   startOtlpReceiver,
 } from './otlp-receiver.ts';
 export { type ParsedSample, parseOpenMetrics, promtoolCheck, sampleValue } from './prometheus-tools.ts';
+export { fetchUntraced } from './requests.ts';
 export { type Listening, listen } from './servers.ts';

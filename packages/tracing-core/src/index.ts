@@ -55,7 +55,12 @@ export {
   traceSpan,
 } from './spans/helpers.ts';
 export { invokeInSpan, recordError, type SpanErrorRecorder } from './spans/run-in-span.ts';
-export { Traced, type TracedDecorator, type TracedOptions } from './spans/traced-decorator.ts';
+export {
+  preserveFunctionIdentity,
+  Traced,
+  type TracedDecorator,
+  type TracedOptions,
+} from './spans/traced-decorator.ts';
 export type {
   BatchOptions,
   ExporterName,

@@ -1,8 +1,13 @@
-import { type Listening, listen, parseOpenMetrics, promtoolCheck, sampleValue } from '@maestro/test-support';
+import {
+  fetchUntraced,
+  type Listening,
+  listen,
+  parseOpenMetrics,
+  promtoolCheck,
+  sampleValue,
+} from '@maestro/test-support';
 import { createMetricsRegistry, type MetricsRegistry, startMetricsServer } from '@maestro/tracing-core';
 import { createTestTracing } from '@maestro/tracing-core/testing';
-import { context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExpressTracingOptions, expressTracing } from './index.ts';
@@ -10,9 +15,7 @@ import { type ExpressTracingOptions, expressTracing } from './index.ts';
 const testing = createTestTracing();
 afterAll(() => testing.shutdown());
 
-function request(url: string, init?: RequestInit): Promise<Response> {
-  return context.with(suppressTracing(context.active()), () => fetch(url, init));
-}
+const request = fetchUntraced;
 
 function modelsApp(registry: MetricsRegistry, options: ExpressTracingOptions = {}) {
   const app = express();

@@ -1,9 +1,8 @@
 import { connect } from 'node:net';
-import { type Listening, listen, sampleValue } from '@maestro/test-support';
+import { fetchUntraced, type Listening, listen, sampleValue } from '@maestro/test-support';
 import { createMetricsRegistry, type SlowRequestLog, setSpanAttributes } from '@maestro/tracing-core';
 import { createTestTracing } from '@maestro/tracing-core/testing';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -24,10 +23,7 @@ afterAll(async () => {
 
 class ModelNotFoundError extends Error {}
 
-/** The test's own requests, kept out of the traces: only the app's outbound calls are instrumented. */
-function request(url: string, init?: RequestInit): Promise<Response> {
-  return context.with(suppressTracing(context.active()), () => fetch(url, init));
-}
+const request = fetchUntraced;
 
 type ExpressFactory = typeof express5;
 const versions: Array<[string, ExpressFactory]> = [

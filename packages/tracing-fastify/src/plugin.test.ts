@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { promtoolCheck, sampleValue } from '@maestro/test-support';
+import { fetchUntraced, promtoolCheck, sampleValue } from '@maestro/test-support';
 import {
   createMetricsRegistry,
   type SlowRequestLog,
@@ -7,8 +7,7 @@ import {
   traceSpan,
 } from '@maestro/tracing-core';
 import { createTestTracing } from '@maestro/tracing-core/testing';
-import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import fastify5, { type FastifyInstance } from 'fastify';
 import fastify4 from 'fastify4';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -18,9 +17,7 @@ const testing = createTestTracing();
 afterEach(() => testing.reset());
 afterAll(() => testing.shutdown());
 
-function request(url: string, init?: RequestInit): Promise<Response> {
-  return context.with(suppressTracing(context.active()), () => fetch(url, init));
-}
+const request = fetchUntraced;
 
 type FastifyFactory = typeof fastify5;
 const versions: Array<[string, FastifyFactory]> = [

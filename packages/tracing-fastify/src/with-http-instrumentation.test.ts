@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
-import { sampleValue } from '@maestro/test-support';
+import { fetchUntraced, sampleValue } from '@maestro/test-support';
 import { createMetricsRegistry } from '@maestro/tracing-core';
 import { createTestTracing } from '@maestro/tracing-core/testing';
-import { context, SpanKind } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { SpanKind } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import fastify from 'fastify';
@@ -34,9 +33,7 @@ describe('next to @opentelemetry/instrumentation-http', () => {
     });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
-      const response = await context.with(suppressTracing(context.active()), () =>
-        fetch(`${address}/models/m1`),
-      );
+      const response = await fetchUntraced(`${address}/models/m1`);
       expect(response.status).toBe(200);
       await testing.waitForSpans(1);
       await new Promise((resolve) => setTimeout(resolve, 50));

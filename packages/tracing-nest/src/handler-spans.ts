@@ -1,4 +1,10 @@
-import { invokeInSpan, recordError, recordRequestError, requestState } from '@maestro/tracing-core';
+import {
+  invokeInSpan,
+  preserveFunctionIdentity,
+  recordError,
+  recordRequestError,
+  requestState,
+} from '@maestro/tracing-core';
 import type { ModulesContainer } from '@nestjs/core';
 import { context, type Span, trace } from '@opentelemetry/api';
 
@@ -8,9 +14,7 @@ const WRAPPED = Symbol.for('@maestro/tracing-nest/handler-span');
 const ROUTE_PATH_METADATA = 'path';
 
 interface ReflectWithMetadata {
-  getOwnMetadataKeys?(target: object): unknown[];
   getOwnMetadata?(key: unknown, target: object): unknown;
-  defineMetadata?(key: unknown, value: unknown, target: object): void;
 }
 
 /** `HttpException` by shape: another copy of `@nestjs/common` may have thrown it. */
@@ -56,15 +60,9 @@ function wrapHandler(controller: string, method: string, original: (...args: nev
       onError,
     );
   };
-  Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
-  Object.defineProperty(wrapped, 'length', { value: original.length, configurable: true });
   Object.defineProperty(wrapped, WRAPPED, { value: true });
   // Nest reads routes, guards, pipes and Swagger documentation from the handler function itself.
-  const reflect = Reflect as unknown as ReflectWithMetadata;
-  for (const key of reflect.getOwnMetadataKeys?.(original) ?? []) {
-    reflect.defineMetadata!(key, reflect.getOwnMetadata!(key, original), wrapped);
-  }
-  return wrapped;
+  return preserveFunctionIdentity(original, wrapped);
 }
 
 /**

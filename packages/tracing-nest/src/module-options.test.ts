@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { sampleValue } from '@maestro/test-support';
+import { fetchUntraced, sampleValue } from '@maestro/test-support';
 import { createMetricsRegistry } from '@maestro/tracing-core';
 import { createTestTracing } from '@maestro/tracing-core/testing';
 import { expressTracing } from '@maestro/tracing-express';
@@ -10,8 +10,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
-import { context, SpanKind } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { SpanKind } from '@opentelemetry/api';
 import express from 'express';
 import fastify from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -22,9 +21,7 @@ const testing = createTestTracing();
 afterEach(() => testing.reset());
 afterAll(() => testing.shutdown());
 
-function request(url: string, init?: RequestInit): Promise<Response> {
-  return context.with(suppressTracing(context.active()), () => fetch(url, init));
-}
+const request = fetchUntraced;
 
 async function start(app: INestApplication): Promise<string> {
   await app.listen(0, '127.0.0.1');

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { promtoolCheck, sampleValue } from '@maestro/test-support';
+import { fetchUntraced, promtoolCheck, sampleValue } from '@maestro/test-support';
 import { createMetricsRegistry, type MetricsRegistry } from '@maestro/tracing-core';
 import { createTestTracing } from '@maestro/tracing-core/testing';
 import { type INestApplication, VersioningType } from '@nestjs/common';
@@ -7,8 +7,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TracingModule } from './index.ts';
 import { ModelsController, ModelsService, TokenGuard } from './test-app.ts';
@@ -17,9 +16,7 @@ const testing = createTestTracing();
 afterEach(() => testing.reset());
 afterAll(() => testing.shutdown());
 
-function request(url: string, init?: RequestInit): Promise<Response> {
-  return context.with(suppressTracing(context.active()), () => fetch(url, init));
-}
+const request = fetchUntraced;
 
 const platforms = [
   ['platform-express', () => new ExpressAdapter()],

@@ -23,15 +23,21 @@ interface ReflectWithMetadata {
 }
 
 /**
- * Frameworks keep their metadata on the method function itself (NestJS routes, guards, Swagger,
- * `@SetMetadata`): the wrapper must carry every key, or the route would silently disappear.
+ * Makes `wrapper` stand in for `original`: same `name` and `length`, and every Reflect metadata
+ * key. Frameworks keep their metadata on the method function itself (NestJS routes, guards,
+ * Swagger, `@SetMetadata`): without it a wrapped route would silently disappear.
+ *
+ * @example
+ * descriptor.value = preserveFunctionIdentity(original, function (this: unknown, ...args) { … });
  */
-function copyMetadata(from: object, to: object): void {
+export function preserveFunctionIdentity<F extends Function>(original: Function, wrapper: F): F {
+  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
   const reflect = Reflect as unknown as ReflectWithMetadata;
-  if (reflect.getOwnMetadataKeys === undefined) return;
-  for (const key of reflect.getOwnMetadataKeys(from)) {
-    reflect.defineMetadata!(key, reflect.getOwnMetadata!(key, from), to);
+  for (const key of reflect.getOwnMetadataKeys?.(original) ?? []) {
+    reflect.defineMetadata!(key, reflect.getOwnMetadata!(key, original), wrapper);
   }
+  return wrapper;
 }
 
 function wrapMethod(
@@ -49,11 +55,8 @@ function wrapMethod(
     // biome-ignore lint/complexity/noArguments: see above.
     return context.with(spanContext, invokeInSpan, undefined, span, original, this, arguments, recordError);
   };
-  Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
-  Object.defineProperty(wrapped, 'length', { value: original.length, configurable: true });
   Object.defineProperty(wrapped, TRACED, { value: true });
-  copyMetadata(original, wrapped);
-  return wrapped;
+  return preserveFunctionIdentity(original, wrapped);
 }
 
 /** A name known at decoration time (legacy decorators), or read from the first instance that calls. */
