@@ -1,3 +1,4 @@
+export { describeBuiltNestApp } from './nest-fixture.ts';
 export {
   type OtlpReceiver,
   type ReceivedRequest,
