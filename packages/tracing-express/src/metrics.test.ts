@@ -213,6 +213,36 @@ describe('/metrics protection and placement', () => {
     }
   });
 
+  it('counts requests per tenant only when asked, with the number of tenant labels capped', async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const app = express();
+    app.use(
+      expressTracing({
+        tracing: testing.tracing,
+        metrics: { registry },
+        tenant: { metricLabel: true, maxTenantLabels: 1 },
+      }),
+    );
+    app.get('/models/:id', (_req, res) => {
+      res.send('ok');
+    });
+    const server = await listen(app);
+    try {
+      for (const tenant of ['acme', 'acme', 'globex', undefined]) {
+        await request(`${server.url}/models/1`, {
+          headers: tenant === undefined ? {} : { 'x-tenant-id': tenant },
+        });
+      }
+      const text = await (await request(`${server.url}/metrics`)).text();
+      expect(sampleValue(text, 'http_server_tenant_requests_total', { tenant: 'acme' })).toBe(2);
+      expect(sampleValue(text, 'http_server_tenant_requests_total', { tenant: 'other' })).toBe(1);
+      expect(sampleValue(text, 'http_server_tenant_requests_total', { tenant: 'none' })).toBe(1);
+      expect(text).not.toContain('globex');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('keeps serving metrics when tracing is disabled', async () => {
     const disabled = createTestTracing({ enabled: false });
     const registry = createMetricsRegistry({ defaultMetrics: false });
