@@ -12,10 +12,6 @@ const ours = variant === 'disabled' || variant.startsWith('ours-');
 const experiment = process.env.BENCH_METRICS === '0' ? { metrics: false } : {};
 if (process.env.BENCH_TRACERESPONSE === '0') experiment.traceResponseHeader = false;
 if (process.env.BENCH_TENANT === '0') experiment.tenant = false;
-if (process.env.BENCH_DEFAULT_METRICS === '0') {
-  const { createMetricsRegistry } = await import('@maestro/tracing-core');
-  experiment.metrics = { registry: createMetricsRegistry({ defaultMetrics: false }) };
-}
 
 const model = (id) => ({ id, name: 'resnet-50', framework: 'pytorch', version: 3, tags: ['vision', 'prod'] });
 
@@ -34,11 +30,6 @@ if (ours) {
   });
 }
 
-if (process.env.BENCH_NO_ALS === '1') {
-  const { context } = await import('@opentelemetry/api');
-  context.disable();
-}
-
 async function express() {
   const { default: expressApp } = await import('express');
   const app = expressApp();
@@ -46,19 +37,7 @@ async function express() {
   if (ours) {
     const { expressTracing } = await import('@maestro/tracing-express');
     tracingMiddleware = expressTracing({ tracing, ...experiment });
-    if (process.env.BENCH_NO_MIDDLEWARE !== '1') app.use(tracingMiddleware);
-  }
-  if (process.env.BENCH_ALS === 'node') {
-    const { AsyncLocalStorage } = await import('node:async_hooks');
-    const als = new AsyncLocalStorage();
-    app.use((req, _res, next) => als.run(req, next));
-  }
-  if (process.env.BENCH_ALS === 'otel') {
-    const { context, ROOT_CONTEXT, createContextKey } = await import('@opentelemetry/api');
-    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    const key = createContextKey('bench');
-    app.use((req, _res, next) => context.with(ROOT_CONTEXT.setValue(key, req), next));
+    app.use(tracingMiddleware);
   }
   app.get('/models/:id', (req, res) => {
     res.json(model(req.params.id));

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { startMetricsServer } from '@maestro/tracing-core';
+import { type HttpLifecycle, startMetricsServer } from '@maestro/tracing-core';
 import { expressTracing } from '@maestro/tracing-express';
 import { registerTracingHooks } from '@maestro/tracing-fastify';
 import {
@@ -17,11 +17,11 @@ import { diag } from '@opentelemetry/api';
 import type { Express } from 'express';
 import type { FastifyInstance } from 'fastify';
 import { wrapControllerHandlers } from './handler-spans.ts';
-import { TRACING_MODULE_OPTIONS, TracingRuntimeHolder } from './tokens.ts';
+import { TRACING_MODULE_OPTIONS } from './tokens.ts';
 import { TracingService } from './tracing.service.ts';
 import type { TracingModuleAsyncOptions, TracingModuleOptions } from './types.ts';
 
-const shared: Provider[] = [TracingRuntimeHolder, TracingService];
+const shared: Provider[] = [TracingService];
 
 /**
  * Traces every HTTP request of a Nest app, on `@nestjs/platform-express` or `@nestjs/platform-fastify`:
@@ -37,19 +37,14 @@ const shared: Provider[] = [TracingRuntimeHolder, TracingService];
 export class TracingModule implements NestModule, OnModuleInit, OnApplicationShutdown {
   readonly #options: TracingModuleOptions;
   readonly #adapterHost: HttpAdapterHost;
-  readonly #holder: TracingRuntimeHolder;
   readonly #modules: ModulesContainer;
   #metricsServer: Server | undefined;
+  /** The lifecycle installed on the platform in configure(), flushed on shutdown. */
+  #lifecycle: HttpLifecycle | undefined;
 
-  constructor(
-    options: TracingModuleOptions,
-    adapterHost: HttpAdapterHost,
-    holder: TracingRuntimeHolder,
-    modules: ModulesContainer,
-  ) {
+  constructor(options: TracingModuleOptions, adapterHost: HttpAdapterHost, modules: ModulesContainer) {
     this.#options = options;
     this.#adapterHost = adapterHost;
-    this.#holder = holder;
     this.#modules = modules;
   }
 
@@ -97,12 +92,9 @@ export class TracingModule implements NestModule, OnModuleInit, OnApplicationShu
     if (platform === 'express') {
       const middleware = expressTracing(platformOptions);
       (adapter.getInstance() as Express).use(middleware);
-      this.#holder.lifecycle = middleware.lifecycle;
+      this.#lifecycle = middleware.lifecycle;
     } else if (platform === 'fastify') {
-      this.#holder.lifecycle = registerTracingHooks(
-        adapter.getInstance() as FastifyInstance,
-        platformOptions,
-      );
+      this.#lifecycle = registerTracingHooks(adapter.getInstance() as FastifyInstance, platformOptions);
     } else {
       diag.warn(
         `@maestro/tracing-nest: the ${platform} platform is not supported; HTTP requests are not traced`,
@@ -127,7 +119,7 @@ export class TracingModule implements NestModule, OnModuleInit, OnApplicationShu
   /** With `app.enableShutdownHooks()`, SIGTERM flushes pending spans, bounded by `flushTimeoutMillis`. */
   async onApplicationShutdown(): Promise<void> {
     this.#metricsServer?.close();
-    await this.#holder.lifecycle?.tracing.forceFlush(this.#options.flushTimeoutMillis ?? 5000);
+    await this.#lifecycle?.tracing.forceFlush(this.#options.flushTimeoutMillis ?? 5000);
   }
 
   /** The port of the separate metrics server, once started (useful with `metricsPort: 0`). */
@@ -141,5 +133,4 @@ Global()(TracingModule);
 Module({})(TracingModule);
 Inject(TRACING_MODULE_OPTIONS)(TracingModule, undefined, 0);
 Inject(HttpAdapterHost)(TracingModule, undefined, 1);
-Inject(TracingRuntimeHolder)(TracingModule, undefined, 2);
-Inject(ModulesContainer)(TracingModule, undefined, 3);
+Inject(ModulesContainer)(TracingModule, undefined, 2);

@@ -7,7 +7,6 @@ import {
   type Context,
   context,
   diag,
-  INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
@@ -22,6 +21,7 @@ import { type HttpServerMetrics, httpServerMetrics } from '../metrics/http-metri
 import { getDefaultMetricsRegistry } from '../metrics/registry.ts';
 import { ExcludedPaths } from '../sampling/samplers.ts';
 import { configureTracing, type TracingRuntime } from '../setup.ts';
+import { NOOP_SPAN } from '../spans/helpers.ts';
 import type { TracingHandle, TracingOptions } from '../types.ts';
 import { capturableHeaders, redactQuery, sensitiveQueryKeys } from './redaction.ts';
 import { RouteLabels, UNMATCHED_ROUTE } from './route-labels.ts';
@@ -78,9 +78,6 @@ interface TenantValues {
   userId: string | undefined;
   context: Context | undefined;
 }
-
-/** What a request gets when tracing is off: callers never have to check for a span. */
-const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** How an adapter reads its framework's route template once the response is done. */
 export type RouteResolver = (request: IncomingMessage, response: ServerResponse) => string | undefined;

@@ -12,7 +12,7 @@ import { currentTracer } from './active-tracer.ts';
 import { finishWith, recordError } from './run-in-span.ts';
 
 /** Handed to callbacks when tracing is off, so user code never has to check for `undefined`. */
-const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+export const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 function callInSpan<T>(span: Span, fn: (span: Span) => T): T {
   let result: T;

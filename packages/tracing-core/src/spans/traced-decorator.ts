@@ -1,6 +1,6 @@
 import { type Attributes, context, type SpanOptions, trace } from '@opentelemetry/api';
 import { currentTracer } from './active-tracer.ts';
-import { invokeInSpan, recordError } from './run-in-span.ts';
+import { invokeInSpan } from './run-in-span.ts';
 
 /** Options of {@link Traced}. */
 export interface TracedOptions {
@@ -53,7 +53,7 @@ function wrapMethod(
     const span = tracer.startSpan(spanName(this), options);
     const spanContext = trace.setSpan(context.active(), span);
     // biome-ignore lint/complexity/noArguments: see above.
-    return context.with(spanContext, invokeInSpan, undefined, span, original, this, arguments, recordError);
+    return context.with(spanContext, invokeInSpan, undefined, span, original, this, arguments);
   };
   Object.defineProperty(wrapped, TRACED, { value: true });
   return preserveFunctionIdentity(original, wrapped);
