@@ -1,5 +1,6 @@
 export { describeBuiltNestApp } from './nest-fixture.ts';
 export {
+  decodeTraceRequest,
   type OtlpReceiver,
   type ReceivedRequest,
   type ReceivedSpan,

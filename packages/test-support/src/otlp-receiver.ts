@@ -128,6 +128,11 @@ function flatten(request: WireRequest): ReceivedSpan[] {
   return spans;
 }
 
+/** Decodes one OTLP/protobuf ExportTraceServiceRequest body with the official schema. */
+export function decodeTraceRequest(body: Uint8Array): ReceivedSpan[] {
+  return flatten(decode(Buffer.from(body), undefined));
+}
+
 function decode(body: Buffer, contentType: string | undefined): WireRequest {
   if (contentType?.includes('json')) return JSON.parse(body.toString('utf8')) as WireRequest;
   const message = ExportTraceServiceRequest.decode(body);

@@ -17,6 +17,7 @@ import { createPropagator } from './propagation/propagators.ts';
 import { buildResource } from './resource.ts';
 import { createSampler, ExcludedPaths, RouteRatioSampler } from './sampling/samplers.ts';
 import { ensureContextManager, INSTRUMENTATION_SCOPE, useTracer } from './spans/active-tracer.ts';
+import { LeanTracer } from './spans/lean-tracer.ts';
 import type { ExportStats, LogLevelName, TracingHandle, TracingOptions } from './types.ts';
 
 const DIAG_LEVELS: Record<LogLevelName, DiagLogLevel> = {
@@ -149,8 +150,9 @@ export function startTracing(options: TracingOptions, makeProcessor: ProcessorFa
     Object.keys(config.routeSampling).length > 0
       ? new RouteRatioSampler(configuredSampler, config.routeSampling)
       : configuredSampler;
+  const resource = buildResource(config);
   const provider = new BasicTracerProvider({
-    resource: buildResource(config),
+    resource,
     sampler,
     spanLimits: config.spanLimits,
     spanProcessors: [processor],
@@ -161,7 +163,14 @@ export function startTracing(options: TracingOptions, makeProcessor: ProcessorFa
     trace.setGlobalTracerProvider(provider);
     propagation.setGlobalPropagator(propagator as TextMapPropagator);
   }
-  const tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
+  // Our own spans skip the SDK Tracer's per-span overhead; instrumentations keep using the provider.
+  const tracer = new LeanTracer({
+    sampler,
+    processor,
+    resource,
+    scope: { name: INSTRUMENTATION_SCOPE },
+    spanLimits: config.spanLimits,
+  });
   const restoreTracer = useTracer(tracer);
   const disableInstrumentations = enableInstrumentations(config.instrumentations, provider);
 

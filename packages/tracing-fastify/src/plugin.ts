@@ -51,20 +51,16 @@ export function registerTracingHooks(
   });
 
   // Body parsing resumes from the socket's async context; re-enter the request's context so the
-  // handler (and its own spans and outbound calls) run inside the server span.
+  // handler (and its own spans and outbound calls) run inside the server span. Without a body the
+  // hooks run on synchronously from onRequest, still inside it: nothing to re-enter.
   fastify.addHook('preHandler', (request, _reply, next) => {
     const state = requestState(request.raw);
-    if (state === undefined) return next();
+    if (state === undefined || context.active() === state.context) return next();
     context.with(state.context, next);
   });
 
   fastify.addHook('onError', (_request, reply, error, next) => {
     lifecycle.recordError(reply.raw, error);
-    next();
-  });
-
-  fastify.addHook('onResponse', (_request, reply, next) => {
-    lifecycle.finish(reply.raw);
     next();
   });
 

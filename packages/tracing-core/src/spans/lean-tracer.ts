@@ -1,0 +1,436 @@
+import { randomFillSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import {
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  context as contextApi,
+  diag,
+  type Exception,
+  type HrTime,
+  INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
+  type Link,
+  type Sampler,
+  SamplingDecision,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  type SpanOptions,
+  type SpanStatus,
+  SpanStatusCode,
+  type TimeInput,
+  TraceFlags,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import {
+  addHrTimes,
+  hrTimeDuration,
+  type InstrumentationScope,
+  isAttributeValue,
+  isTimeInput,
+  isTimeInputHrTime,
+  isTracingSuppressed,
+  millisToHrTime,
+  sanitizeAttributes,
+} from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+
+/** What a {@link LeanTracer} needs: the same sampler, processor, resource and limits as the SDK's provider. */
+export interface LeanTracerOptions {
+  readonly sampler: Sampler;
+  readonly processor: SpanProcessor;
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  readonly spanLimits: SpanLimits;
+}
+
+type Limits = Required<SpanLimits>;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Random ids from a pooled buffer of CSPRNG bytes: one `randomFillSync` per 256 trace ids instead of
+ * per-id work, and a single native hex conversion per id.
+ */
+const ID_POOL = Buffer.allocUnsafe(4096);
+let idOffset = ID_POOL.length;
+
+function randomHexId(bytes: number): string {
+  for (;;) {
+    if (idOffset + bytes > ID_POOL.length) {
+      randomFillSync(ID_POOL);
+      idOffset = 0;
+    }
+    const start = idOffset;
+    idOffset += bytes;
+    // An all-zero id is invalid in W3C trace context; the chance is 2^-64, but never emit one.
+    for (let i = start; i < start + bytes; i++) {
+      if (ID_POOL[i] !== 0) return ID_POOL.toString('hex', start, start + bytes);
+    }
+  }
+}
+
+export const generateTraceId = (): string => randomHexId(16);
+export const generateSpanId = (): string => randomHexId(8);
+
+const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
+
+/**
+ * The tracer behind our own spans (the SERVER span of every request, `traceSpan`, `traced`,
+ * `@Traced()`). It follows the OpenTelemetry SDK's Tracer and Span semantics — sampler, parent and
+ * trace state, suppression, span limits, status rules, exception events, processor calls — and
+ * hands the same processors a {@link ReadableSpan}, so export is unchanged. What it leaves out is
+ * the SDK's per-span overhead: attributes sanitised twice, per-span self-metrics, and per-id work.
+ * Spans of third-party instrumentations still come from the SDK provider and share the processor.
+ */
+export class LeanTracer implements Tracer {
+  readonly #sampler: Sampler;
+  readonly #processor: SpanProcessor;
+  readonly #resource: Resource;
+  readonly #scope: InstrumentationScope;
+  readonly #limits: Limits;
+
+  constructor(options: LeanTracerOptions) {
+    this.#sampler = options.sampler;
+    this.#processor = options.processor;
+    this.#resource = options.resource;
+    this.#scope = options.scope;
+    const limits = options.spanLimits;
+    this.#limits = {
+      attributeCountLimit: limits.attributeCountLimit ?? 128,
+      attributeValueLengthLimit: limits.attributeValueLengthLimit ?? Number.POSITIVE_INFINITY,
+      eventCountLimit: limits.eventCountLimit ?? 128,
+      linkCountLimit: limits.linkCountLimit ?? 128,
+      attributePerEventCountLimit: limits.attributePerEventCountLimit ?? 128,
+      attributePerLinkCountLimit: limits.attributePerLinkCountLimit ?? 128,
+    };
+  }
+
+  startSpan(name: string, options: SpanOptions = {}, parent: Context = contextApi.active()): Span {
+    if (options.root) parent = trace.deleteSpan(parent);
+    if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    const parentSpanContext = trace.getSpan(parent)?.spanContext();
+    const validParent =
+      parentSpanContext !== undefined && isSpanContextValid(parentSpanContext)
+        ? parentSpanContext
+        : undefined;
+    const traceId = validParent === undefined ? generateTraceId() : validParent.traceId;
+    const spanId = generateSpanId();
+    const kind = options.kind ?? SpanKind.INTERNAL;
+    const links = options.links ?? [];
+    const attributes = options.attributes ?? NO_ATTRIBUTES;
+    const result = this.#sampler.shouldSample(parent, traceId, name, kind, attributes, links);
+    const spanContext: SpanContext = {
+      traceId,
+      spanId,
+      traceFlags:
+        result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      traceState: result.traceState ?? validParent?.traceState,
+    };
+    if (result.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
+
+    const span = new LeanSpan(
+      name,
+      kind,
+      spanContext,
+      validParent,
+      options.startTime,
+      this.#processor,
+      this.#limits,
+      this.#resource,
+      this.#scope,
+    );
+    for (const link of links) span.addLink(link);
+    if (attributes !== NO_ATTRIBUTES) span.setAttributes(attributes);
+    if (result.attributes !== undefined) span.setAttributes(result.attributes);
+    this.#processor.onStart(span as never, parent);
+    return span;
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    parent: Context,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    a?: SpanOptions | F,
+    b?: Context | F,
+    c?: F,
+  ): ReturnType<F> {
+    const fn = (c ?? (typeof b === 'function' ? b : a)) as F;
+    const options = typeof a === 'object' ? a : undefined;
+    const parent = typeof b === 'object' ? b : contextApi.active();
+    const span = this.startSpan(name, options, parent);
+    return contextApi.with(trace.setSpan(parent, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+  }
+}
+
+/**
+ * A recording span, readable by every SDK processor and exporter. Fields are public and named as
+ * the SDK's ReadableSpan has them, so exporters read them without getters.
+ */
+class LeanSpan implements Span, ReadableSpan {
+  name: string;
+  readonly kind: SpanKind;
+  readonly parentSpanContext: SpanContext | undefined;
+  readonly startTime: HrTime;
+  endTime: HrTime = [0, 0];
+  duration: HrTime = [-1, -1];
+  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  readonly attributes: Attributes = {};
+  readonly links: Link[] = [];
+  readonly events: TimedEvent[] = [];
+  ended = false;
+  droppedAttributesCount = 0;
+  droppedEventsCount = 0;
+  droppedLinksCount = 0;
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+  readonly #spanContext: SpanContext;
+  readonly #processor: SpanProcessor;
+  readonly #limits: Limits;
+  readonly #performanceStart: number;
+  /** Wall-clock ms minus performance ms at the start: turns performance timestamps into epoch time. */
+  readonly #performanceOffset: number;
+  readonly #startTimeProvided: boolean;
+  #attributeCount = 0;
+
+  constructor(
+    name: string,
+    kind: SpanKind,
+    spanContext: SpanContext,
+    parentSpanContext: SpanContext | undefined,
+    startTime: TimeInput | undefined,
+    processor: SpanProcessor,
+    limits: Limits,
+    resource: Resource,
+    scope: InstrumentationScope,
+  ) {
+    this.name = name;
+    this.kind = kind;
+    this.#spanContext = spanContext;
+    this.parentSpanContext = parentSpanContext;
+    this.#processor = processor;
+    this.#limits = limits;
+    this.resource = resource;
+    this.instrumentationScope = scope;
+    // As the SDK does: the wall clock once at start, then the monotonic clock for the duration, so
+    // a span's timings never jump with NTP adjustments while it runs.
+    const wallStart = Date.now();
+    this.#performanceStart = performance.now();
+    this.#performanceOffset = wallStart - this.#performanceStart;
+    this.#startTimeProvided = startTime !== undefined;
+    this.startTime = startTime === undefined ? millisToHrTime(wallStart) : this.#time(startTime);
+  }
+
+  spanContext(): SpanContext {
+    return this.#spanContext;
+  }
+
+  setAttribute(key: string, value: AttributeValue | undefined): this {
+    if (value === undefined || value === null || this.#endedWarning('setAttribute')) return this;
+    if (key.length === 0) {
+      diag.warn(`Invalid attribute key: ${key}`);
+      return this;
+    }
+    const type = typeof value;
+    if (type !== 'string' && type !== 'number' && type !== 'boolean' && !isAttributeValue(value)) {
+      diag.warn(`Invalid attribute value set for key: ${key}`);
+      return this;
+    }
+    const isNewKey = !hasOwn.call(this.attributes, key);
+    if (isNewKey && this.#attributeCount >= this.#limits.attributeCountLimit) {
+      this.droppedAttributesCount++;
+      return this;
+    }
+    this.attributes[key] = this.#truncate(value);
+    if (isNewKey) this.#attributeCount++;
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    for (const key in attributes) {
+      if (hasOwn.call(attributes, key)) this.setAttribute(key, attributes[key]);
+    }
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (this.#endedWarning('addEvent')) return this;
+    const { eventCountLimit, attributePerEventCountLimit } = this.#limits;
+    if (eventCountLimit === 0) {
+      diag.warn('No events allowed.');
+      this.droppedEventsCount++;
+      return this;
+    }
+    if (this.events.length >= eventCountLimit) {
+      if (this.droppedEventsCount === 0) diag.debug('Dropping extra events.');
+      this.events.shift();
+      this.droppedEventsCount++;
+    }
+    let attributes: Attributes | undefined;
+    if (isTimeInput(attributesOrTime)) {
+      if (!isTimeInput(time)) time = attributesOrTime;
+    } else {
+      attributes = attributesOrTime;
+    }
+    const limited = this.#limitedAttributes(attributes, attributePerEventCountLimit);
+    this.events.push({
+      name,
+      attributes: limited.attributes,
+      time: this.#time(time),
+      droppedAttributesCount: limited.dropped,
+    });
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (this.#endedWarning('addLink')) return this;
+    const { linkCountLimit, attributePerLinkCountLimit } = this.#limits;
+    if (linkCountLimit === 0) {
+      this.droppedLinksCount++;
+      return this;
+    }
+    if (this.links.length >= linkCountLimit) {
+      if (this.droppedLinksCount === 0) diag.debug('Dropping extra links.');
+      this.links.shift();
+      this.droppedLinksCount++;
+    }
+    const limited = this.#limitedAttributes(link.attributes, attributePerLinkCountLimit);
+    const kept: Link = { context: link.context };
+    if (Object.keys(limited.attributes).length > 0) kept.attributes = limited.attributes;
+    if (limited.dropped > 0) kept.droppedAttributesCount = limited.dropped;
+    this.links.push(kept);
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    for (const link of links) this.addLink(link);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    if (this.#endedWarning('setStatus')) return this;
+    // UNSET never overrides, and OK is final: the SDK's rules.
+    if (status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK) return this;
+    const next: SpanStatus = { code: status.code };
+    if (status.code === SpanStatusCode.ERROR) {
+      if (typeof status.message === 'string') next.message = status.message;
+      else if (status.message != null)
+        diag.warn(`Dropping invalid status.message of type '${typeof status.message}', expected 'string'`);
+    }
+    this.status = next;
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (!this.#endedWarning('updateName')) this.name = name;
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) {
+      diag.error(
+        `${this.name} ${this.#spanContext.traceId}-${this.#spanContext.spanId} - You can only call end() on a span once.`,
+      );
+      return;
+    }
+    this.endTime = this.#time(endTime);
+    this.duration = hrTimeDuration(this.startTime, this.endTime);
+    if (this.duration[0] < 0) {
+      diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.');
+      this.endTime = [this.startTime[0], this.startTime[1]];
+      this.duration = [0, 0];
+    }
+    if (this.droppedEventsCount > 0)
+      diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
+    if (this.droppedLinksCount > 0)
+      diag.warn(`Dropped ${this.droppedLinksCount} links because linkCountLimit reached`);
+    this.#processor.onEnding?.(this as never);
+    this.ended = true;
+    this.#processor.onEnd(this);
+  }
+
+  isRecording(): boolean {
+    return !this.ended;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    const attributes: Attributes = {};
+    if (typeof exception === 'string') {
+      attributes['exception.message'] = exception;
+    } else if (exception) {
+      if (exception.code) attributes['exception.type'] = exception.code.toString();
+      else if (exception.name) attributes['exception.type'] = exception.name;
+      if (exception.message) attributes['exception.message'] = exception.message;
+      if (exception.stack) attributes['exception.stacktrace'] = exception.stack;
+    }
+    if (attributes['exception.type'] || attributes['exception.message']) {
+      this.addEvent('exception', attributes, time);
+    } else {
+      diag.warn(`Failed to record an exception ${String(exception)}`);
+    }
+  }
+
+  #endedWarning(operation: string): boolean {
+    if (!this.ended) return false;
+    diag.warn(
+      `Cannot execute the operation on ended Span {traceId: ${this.#spanContext.traceId}, spanId: ${this.#spanContext.spanId}}: ${operation}`,
+    );
+    return true;
+  }
+
+  /** A time for an event or the end: given by the caller, or the start plus the monotonic clock. */
+  #time(input: TimeInput | undefined): HrTime {
+    if (typeof input === 'number') {
+      // A number no later than performance.now() is a performance timestamp; otherwise epoch ms.
+      return millisToHrTime(input <= performance.now() ? input + this.#performanceOffset : input);
+    }
+    if (input instanceof Date) return millisToHrTime(input.getTime());
+    if (input !== undefined && isTimeInputHrTime(input)) return input;
+    if (this.#startTimeProvided) return millisToHrTime(Date.now());
+    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.#performanceStart));
+  }
+
+  #truncate(value: AttributeValue): AttributeValue {
+    const limit = this.#limits.attributeValueLengthLimit;
+    if (limit === Number.POSITIVE_INFINITY || limit <= 0) return value;
+    if (typeof value === 'string') return value.length > limit ? value.slice(0, limit) : value;
+    if (Array.isArray(value))
+      return value.map((item) =>
+        typeof item === 'string' && item.length > limit ? item.slice(0, limit) : item,
+      ) as AttributeValue;
+    return value;
+  }
+
+  #limitedAttributes(
+    attributes: Attributes | undefined,
+    countLimit: number,
+  ): { attributes: Attributes; dropped: number } {
+    const sanitized = sanitizeAttributes(attributes);
+    const kept: Attributes = {};
+    let count = 0;
+    let dropped = 0;
+    for (const key in sanitized) {
+      if (!hasOwn.call(sanitized, key)) continue;
+      if (count >= countLimit) {
+        dropped++;
+        continue;
+      }
+      kept[key] = this.#truncate(sanitized[key] as AttributeValue);
+      count++;
+    }
+    return { attributes: kept, dropped };
+  }
+}
