@@ -4,6 +4,7 @@ export {
   resolveTracingConfig,
 } from './config/resolve.ts';
 export { BoundedBatchSpanProcessor } from './export/bounded-batch-processor.ts';
+export { serializeTraceRequest } from './export/otlp-trace-serializer.ts';
 export {
   HttpLifecycle,
   type HttpLifecycleAdapter,

@@ -1,7 +1,12 @@
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import {
+  convertLegacyHttpOptions,
+  createOtlpHttpExportDelegate,
+} from '@opentelemetry/otlp-exporter-base/node-http';
+import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import {
   ConsoleSpanExporter,
   InMemorySpanExporter,
@@ -9,6 +14,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from '../config/resolve.ts';
+import { fastProtobufTraceSerializer } from './otlp-trace-serializer.ts';
 
 /**
  * A second export may start while an abandoned (timed-out) one is still on the wire; beyond that
@@ -39,7 +45,17 @@ function createOtlpExporter(otlp: ResolvedTracingConfig['otlp']): SpanExporter {
     timeoutMillis: otlp.timeoutMillis,
     concurrencyLimit: OTLP_CONCURRENCY_LIMIT,
   };
-  return otlp.protocol === 'http/json' ? new OtlpJsonExporter(settings) : new OtlpProtoExporter(settings);
+  if (otlp.protocol === 'http/json') return new OtlpJsonExporter(settings);
+  // The SDK's OTLP/HTTP transport (retries, timeouts, TLS and compression settings, OTEL_* variables)
+  // with our one-pass protobuf serializer in place of its two-pass one.
+  const delegate = createOtlpHttpExportDelegate(
+    convertLegacyHttpOptions(settings, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
+    fastProtobufTraceSerializer,
+    'otlp_http_span_exporter',
+    TraceExporterMetricsHelper,
+    undefined,
+  );
+  return new OTLPExporterBase<ReadableSpan[]>(delegate);
 }
 
 class DiscardingExporter implements SpanExporter {

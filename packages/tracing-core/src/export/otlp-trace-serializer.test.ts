@@ -1,0 +1,144 @@
+import { decodeTraceRequest } from '@maestro/test-support';
+import {
+  createTraceState,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { LeanTracer } from '../spans/lean-tracer.ts';
+import { serializeTraceRequest } from './otlp-trace-serializer.ts';
+
+/** Spans as services produce them: two resources, two scopes, SDK and lean spans mixed. */
+function recordSpans(): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter();
+  const processor = new SimpleSpanProcessor(exporter);
+  const registry = resourceFromAttributes({
+    'service.name': 'model-registry',
+    'service.version': '2.0.0',
+    'deployment.environment.name': 'staging',
+  });
+  const gateway = resourceFromAttributes({ 'service.name': 'gateway-ü', 'host.cpu.count': 2 });
+  const sdk = new BasicTracerProvider({ resource: registry, spanProcessors: [processor] }).getTracer(
+    'pg-instrumentation',
+    '0.75.0',
+  );
+  const lean = new LeanTracer({
+    sampler: new AlwaysOnSampler(),
+    processor,
+    resource: gateway,
+    scope: { name: '@maestro/tracing-core', schemaUrl: 'https://opentelemetry.io/schemas/1.37.0' },
+    spanLimits: {},
+  });
+  const remote = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: '0AF7651916CD43DD8448EB211C80319C'.toLowerCase(),
+    spanId: 'b7ad6b7169203331',
+    traceFlags: TraceFlags.SAMPLED,
+    traceState: createTraceState('vendor=abc,other=x'),
+    isRemote: true,
+  });
+  const server = lean.startSpan(
+    'GET /models/:id',
+    {
+      kind: SpanKind.SERVER,
+      links: [{ context: trace.getSpanContext(remote)!, attributes: { 'link.reason': 'retry' } }],
+    },
+    remote,
+  );
+  server.setAttributes({
+    'http.request.method': 'GET',
+    'url.path': '/models/ünïcødé/😀',
+    'url.query': 'q='.padEnd(200, 'x'),
+    'user_agent.original': 'Mozilla/5.0 '.repeat(30),
+    'http.response.status_code': 200,
+    'server.port': 65535,
+    'big.int': 2 ** 40 + 7,
+    'negative.int': -42,
+    'max.int': 2 ** 62,
+    ratio: 0.125,
+    'not.a.number': Number.NaN,
+    infinite: Number.POSITIVE_INFINITY,
+    cached: false,
+    'http.request.header.accept': ['application/json', 'text/plain'],
+    'numbers.mixed': [1, 2.5, -3],
+    flags: [true, false],
+    'empty.string': '',
+    'empty.array': [],
+  });
+  server.addEvent('slow_request', { duration_ms: 1234, threshold_ms: 1000 });
+  server.recordException(new Error('boom — ünïcødé'));
+  server.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream failed' });
+  const query = sdk.startSpan('SELECT models', { kind: SpanKind.CLIENT }, trace.setSpan(remote, server));
+  query.setAttribute('db.query.text', 'SELECT * FROM models WHERE id = $1');
+  query.setStatus({ code: SpanStatusCode.OK });
+  query.end();
+  lean.startSpan('internal', { kind: SpanKind.INTERNAL }).end();
+  sdk.startSpan('no kind recorded', {}).end();
+  server.end();
+  return exporter.getFinishedSpans();
+}
+
+describe('the one-pass OTLP/protobuf serializer', () => {
+  it('writes exactly the bytes the SDK serializer writes', () => {
+    const spans = recordSpans();
+    expect(spans).toHaveLength(4);
+    const ours = serializeTraceRequest(spans);
+    const sdk = ProtobufTraceSerializer.serializeRequest(spans)!;
+    expect(Buffer.from(ours).equals(Buffer.from(sdk))).toBe(true);
+  });
+
+  it('decodes with the official schema to the same spans, ids and attributes', () => {
+    const spans = recordSpans();
+    const decoded = decodeTraceRequest(serializeTraceRequest(spans));
+    const server = decoded.find((span) => span.name === 'GET /models/:id')!;
+    const source = spans.find((span) => span.name === 'GET /models/:id')!;
+    expect(server.traceId).toBe(source.spanContext().traceId);
+    expect(server.spanId).toBe(source.spanContext().spanId);
+    expect(server.parentSpanId).toBe('b7ad6b7169203331');
+    expect(server.kind).toBe(SpanKind.SERVER + 1);
+    expect(server.attributes['url.path']).toBe('/models/ünïcødé/😀');
+    expect(server.attributes['big.int']).toBe(2 ** 40 + 7);
+    expect(server.attributes['negative.int']).toBe(-42);
+    expect(server.attributes['http.request.header.accept']).toEqual(['application/json', 'text/plain']);
+    expect(server.resource['service.name']).toBe('gateway-ü');
+    expect(server.status).toEqual({ code: SpanStatusCode.ERROR, message: 'upstream failed' });
+    expect(server.events.map((event) => event.name)).toEqual(['slow_request', 'exception']);
+    const query = decoded.find((span) => span.name === 'SELECT models')!;
+    expect(query.parentSpanId).toBe(server.spanId);
+    expect(query.scope).toBe('pg-instrumentation');
+  });
+
+  it('stays exact when a message outgrows the length it reserved (a 3 MB attribute, a full batch)', () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new LeanTracer({
+      sampler: new AlwaysOnSampler(),
+      processor: new SimpleSpanProcessor(exporter),
+      resource: resourceFromAttributes({ 'service.name': 'bulk' }),
+      scope: { name: 'bulk' },
+      spanLimits: {},
+    });
+    tracer.startSpan('huge', { attributes: { payload: 'é'.repeat(1_500_000) } }).end();
+    for (let i = 0; i < 512; i++) tracer.startSpan(`span ${i}`, { attributes: { i } }).end();
+    const spans = exporter.getFinishedSpans();
+    const ours = serializeTraceRequest(spans);
+    expect(Buffer.from(ours).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!))).toBe(
+      true,
+    );
+    expect(decodeTraceRequest(ours)).toHaveLength(513);
+  });
+
+  it('writes an empty request for no spans', () => {
+    expect(serializeTraceRequest([])).toHaveLength(0);
+  });
+});
