@@ -138,6 +138,19 @@ describe('the one-pass OTLP/protobuf serializer', () => {
     expect(decodeTraceRequest(ours)).toHaveLength(513);
   });
 
+  it('writes map values (KeyValueList) as the SDK does, for exporters fed by other tracers', () => {
+    const source = recordSpans()[0]!;
+    const withMap = {
+      ...source,
+      spanContext: () => source.spanContext(),
+      attributes: { ...source.attributes, 'model.config': { layers: 50, 'weights.format': 'safetensors' } },
+    } as unknown as ReadableSpan;
+    const ours = serializeTraceRequest([withMap]);
+    expect(Buffer.from(ours).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest([withMap])!))).toBe(
+      true,
+    );
+  });
+
   it('writes an empty request for no spans', () => {
     expect(serializeTraceRequest([])).toHaveLength(0);
   });

@@ -1,4 +1,4 @@
-import type { AttributeValue, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
+import type { HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
@@ -142,12 +142,12 @@ class Writer {
     const bytes = Buffer.byteLength(value, 'utf8');
     this.varint(bytes);
     this.ensure(bytes);
-    this.pos += (this.buffer as Buffer).write(value, this.pos, 'utf8');
+    this.pos += this.buffer.write(value, this.pos, 'utf8');
   }
 
   utf8(value: string): void {
     this.ensure(value.length * 3);
-    this.pos += (this.buffer as Buffer).write(value, this.pos, 'utf8');
+    this.pos += this.buffer.write(value, this.pos, 'utf8');
   }
 
   raw(bytes: Uint8Array): void {
@@ -260,30 +260,15 @@ function writeAnyValue(writer: Writer, value: unknown): void {
     }
     writer.end(array, 1);
   } else if (typeof value === 'object' && value !== null) {
+    // A KeyValueList's entries are KeyValue messages, as attributes are.
     writer.tag(6, WIRE_LENGTH);
     const list = writer.begin(1);
-    const entries = value as Record<string, unknown>;
-    for (const key in entries) {
-      if (!Object.hasOwn(entries, key)) continue;
-      writer.tag(1, WIRE_LENGTH);
-      const pair = writer.begin(1);
-      writer.tag(1, WIRE_LENGTH);
-      writer.string(key);
-      writer.tag(2, WIRE_LENGTH);
-      const inner = writer.begin(1);
-      writeAnyValue(writer, entries[key]);
-      writer.end(inner, 1);
-      writer.end(pair, 1);
-    }
+    writeAttributes(writer, value as Record<string, unknown>, 1);
     writer.end(list, 1);
   }
 }
 
-function writeAttributes(
-  writer: Writer,
-  attributes: Record<string, AttributeValue | undefined>,
-  field: number,
-) {
+function writeAttributes(writer: Writer, attributes: Record<string, unknown>, field: number) {
   for (const key in attributes) {
     if (!Object.hasOwn(attributes, key)) continue;
     writer.tag(field, WIRE_LENGTH);

@@ -73,10 +73,11 @@ function randomHexId(bytes: number): string {
   }
 }
 
-export const generateTraceId = (): string => randomHexId(16);
-export const generateSpanId = (): string => randomHexId(8);
+const generateTraceId = (): string => randomHexId(16);
+const generateSpanId = (): string => randomHexId(8);
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
 
 /**
  * The tracer behind our own spans (the SERVER span of every request, `traceSpan`, `traced`,
@@ -120,7 +121,7 @@ export class LeanTracer implements Tracer {
     const traceId = validParent === undefined ? generateTraceId() : validParent.traceId;
     const spanId = generateSpanId();
     const kind = options.kind ?? SpanKind.INTERNAL;
-    const links = options.links ?? [];
+    const links = options.links ?? NO_LINKS;
     const attributes = options.attributes ?? NO_ATTRIBUTES;
     const result = this.#sampler.shouldSample(parent, traceId, name, kind, attributes, links);
     const spanContext: SpanContext = {
