@@ -41,7 +41,12 @@ export {
 } from './metrics/registry.ts';
 export { createPropagator } from './propagation/propagators.ts';
 export { compilePathPatterns, type PathMatcher } from './sampling/path-pattern.ts';
-export { createSampler, ExcludedPaths, RouteRatioSampler } from './sampling/samplers.ts';
+export {
+  createSampler,
+  ExcludedPaths,
+  RouteRatioSampler,
+  TraceIdRatioSampler,
+} from './sampling/samplers.ts';
 export { configureTracing, getTracing, type TracingRuntime } from './setup.ts';
 export { INSTRUMENTATION_SCOPE } from './spans/active-tracer.ts';
 export {

@@ -67,6 +67,11 @@ describe.each(versions)('%s', (_name, fastify) => {
       return 'done';
     });
     app.get('/hang', () => new Promise(() => {}));
+    app.get('/raw-headers', async (_req, reply) => ({
+      // A header set on the raw response would send every reply header through Node's per-header path.
+      rawHeadersInHandler: reply.raw.getHeaderNames(),
+      replyHeader: reply.getHeader('traceresponse'),
+    }));
     app.register(
       async (child) => {
         child.addHook('onRequest', async (req) => {
@@ -112,6 +117,17 @@ describe.each(versions)('%s', (_name, fastify) => {
       expect(response.headers.traceresponse).toBe(
         `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
       );
+    });
+
+    it('sets traceresponse through the reply, leaving the raw response to Fastify', async () => {
+      app = await buildApp();
+      const response = await app.inject({ method: 'GET', url: '/raw-headers' });
+      const { rawHeadersInHandler, replyHeader } = response.json();
+      const [span] = await testing.waitForSpans(1);
+      const ids = span!.spanContext();
+      expect(rawHeadersInHandler).toEqual([]);
+      expect(replyHeader).toBe(`00-${ids.traceId}-${ids.spanId}-01`);
+      expect(response.headers.traceresponse).toBe(replyHeader);
     });
 
     it('works when the plugin is registered without await', async () => {

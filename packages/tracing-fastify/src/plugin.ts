@@ -31,7 +31,7 @@ export function registerTracingHooks(
     );
   }
   // Fastify knows the route when the request arrives, so the route is set in onRequest.
-  const lifecycle = new HttpLifecycle(options);
+  const lifecycle = new HttpLifecycle(options, { setsTraceResponseHeader: true });
   (fastify as FastifyInstance & { [INSTALLED]?: HttpLifecycle })[INSTALLED] = lifecycle;
 
   // The request state lives in core, keyed by the raw request: nothing undeclared is added to
@@ -43,10 +43,13 @@ export function registerTracingHooks(
   });
 
   fastify.addHook('onRequest', (request, reply, next) => {
-    if (request.routeOptions.config?.tracing === false) return next();
+    // Fastify builds a new routeOptions object on every read: read it once.
+    const routeOptions = request.routeOptions;
+    if (routeOptions.config?.tracing === false) return next();
     const state = lifecycle.start(request.raw, reply.raw, request.url);
     if (state === undefined) return next();
-    state.route ??= request.is404 ? undefined : request.routeOptions.url;
+    if (state.traceResponse !== undefined) reply.header('traceresponse', state.traceResponse);
+    state.route ??= request.is404 ? undefined : routeOptions.url;
     context.with(state.context, next);
   });
 

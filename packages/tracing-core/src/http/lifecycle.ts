@@ -70,6 +70,8 @@ export interface RequestState {
   readonly adopted: boolean;
   /** The tracer of the lifecycle that started the request; undefined when tracing is off. */
   readonly tracer: Tracer | undefined;
+  /** The `traceresponse` header value, when the response should carry one. */
+  readonly traceResponse: string | undefined;
 }
 
 /** Validated tenant values, and the context carrying them as baggage when it changed. */
@@ -85,6 +87,13 @@ export type RouteResolver = (request: IncomingMessage, response: ServerResponse)
 export interface HttpLifecycleAdapter {
   /** Resolves the route when the response ends (Express knows it only after routing). */
   resolveRoute?: RouteResolver;
+  /**
+   * The adapter sets the `traceresponse` header ({@link RequestState.traceResponse}) itself, through
+   * its framework's own header API. Fastify writes all its headers in one pass unless one was set on
+   * the raw response first, which would send every header of the reply through Node's slower
+   * per-header path. Default false: the lifecycle sets it on the raw response.
+   */
+  setsTraceResponseHeader?: boolean;
 }
 
 const headerGetter = {
@@ -125,6 +134,7 @@ export class HttpLifecycle {
   readonly #legacyAttributes: boolean;
   readonly #requestHook: HttpInstrumentationOptions['requestHook'];
   readonly #resolveRoute: RouteResolver | undefined;
+  readonly #adapterSetsTraceResponse: boolean;
   readonly #onClose: (this: ServerResponse) => void;
 
   constructor(options: HttpInstrumentationOptions = {}, adapter: HttpLifecycleAdapter = {}) {
@@ -165,6 +175,7 @@ export class HttpLifecycle {
       .some((v) => v.trim() === 'http/dup');
     this.#requestHook = options.requestHook;
     this.#resolveRoute = adapter.resolveRoute;
+    this.#adapterSetsTraceResponse = adapter.setsTraceResponseHeader ?? false;
     const lifecycle = this;
     this.#onClose = function onClose(this: ServerResponse) {
       const state = STATES.get(this);
@@ -228,13 +239,12 @@ export class HttpLifecycle {
       span = NOOP_SPAN;
       spanContext = parent;
     }
+    let traceResponse: string | undefined;
     if (tracingOn) {
       if (this.#traceResponse && !response.headersSent) {
         const ids = span.spanContext();
-        response.setHeader(
-          'traceresponse',
-          `00-${ids.traceId}-${ids.spanId}-0${ids.traceFlags & TraceFlags.SAMPLED}`,
-        );
+        traceResponse = `00-${ids.traceId}-${ids.spanId}-0${ids.traceFlags & TraceFlags.SAMPLED}`;
+        if (!this.#adapterSetsTraceResponse) response.setHeader('traceresponse', traceResponse);
       }
       if (this.#requestHook !== undefined) {
         try {
@@ -257,10 +267,12 @@ export class HttpLifecycle {
       tenant: tenant?.tenantId,
       adopted: adopted !== undefined,
       tracer: tracingOn ? this.tracing.tracer : undefined,
+      traceResponse,
     };
     STATES.set(response, state);
     STATES.set(request, state);
-    if (tracingOn) STATES.set(span, state);
+    // Found by its span only where that span records: nothing is ever added to a non-recording one.
+    if (tracingOn && span.isRecording()) STATES.set(span, state);
     // An adopted span must get its route and status before its owner ends it on 'finish'.
     if (adopted !== undefined) response.prependListener('finish', this.#onClose);
     // 'close' comes once per response, after 'finish' or on an abort: no need for once()'s wrapper.
@@ -372,7 +384,6 @@ export class HttpLifecycle {
     state.ended = true;
     STATES.delete(response);
     STATES.delete(state.request);
-    STATES.delete(state.span);
     const durationMs = performance.now() - state.startedAt;
     const statusCode = response.statusCode;
     const template = state.route ?? this.#resolveRoute?.(state.request, response);
@@ -381,6 +392,7 @@ export class HttpLifecycle {
     const { span } = state;
     const ids = span.spanContext();
     const recording = span.isRecording();
+    if (recording) STATES.delete(span);
     const sampled = recording && (ids.traceFlags & TraceFlags.SAMPLED) !== 0;
 
     if (recording) {
@@ -407,7 +419,7 @@ export class HttpLifecycle {
       if (!state.adopted) span.end();
     }
 
-    const metricsStatus = aborted && !response.headersSent ? '499' : String(statusCode);
+    const metricsStatus = aborted && !response.headersSent ? '499' : statusText(statusCode);
     if (this.metrics !== undefined) {
       this.metrics.observe(
         state.method,
@@ -455,9 +467,9 @@ function mergeBaggage(active: Context, withTenant: Context): Context {
 }
 
 /**
- * The state of the request an adapter started, by its raw request, response or SERVER span, whichever
- * lifecycle started it: lets a second layer (a NestJS interceptor over the Express middleware, a
- * Fastify request decorator) reach the same span.
+ * The state of the request an adapter started, by its raw request, response or (while it records)
+ * SERVER span, whichever lifecycle started it: lets a second layer (NestJS handler spans over the
+ * Express middleware, a Fastify request decorator) reach the same span.
  */
 export function requestState(key: IncomingMessage | ServerResponse | Span): RequestState | undefined {
   return STATES.get(key);
@@ -470,6 +482,19 @@ export function recordRequestError(key: IncomingMessage | ServerResponse | Span,
   state.errorRecorded = true;
   state.span.recordException(error instanceof Error ? error : { name: 'Error', message: String(error) });
   state.span.setAttribute('error.type', error instanceof Error ? error.constructor.name : typeof error);
+}
+
+const STATUS_TEXTS: Array<string | undefined> = new Array(1000);
+
+/** The status code as a label value, one string per code rather than one per request. */
+function statusText(statusCode: number): string {
+  if (!Number.isInteger(statusCode) || statusCode < 0 || statusCode > 999) return String(statusCode);
+  let text = STATUS_TEXTS[statusCode];
+  if (text === undefined) {
+    text = String(statusCode);
+    STATUS_TEXTS[statusCode] = text;
+  }
+  return text;
 }
 
 function checkPositive(name: string, value: number): number {

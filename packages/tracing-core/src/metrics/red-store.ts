@@ -31,8 +31,13 @@ class Series {
  */
 export class RedStore {
   readonly #bounds: readonly number[];
-  readonly #series = new Map<string, Series>();
-  readonly #inFlight = new Map<string, number>();
+  /**
+   * By route, then status, then method: three lookups of strings whose hashes are already cached
+   * (route labels, status texts and methods are shared strings), instead of building and hashing a
+   * key string per request.
+   */
+  readonly #series = new Map<string, Map<string, Map<string, Series>>>();
+  readonly #inFlight = new Map<string, { value: number }>();
   readonly #slow = new Map<string, { method: string; route: string; count: number }>();
 
   constructor(bounds: readonly number[]) {
@@ -40,7 +45,9 @@ export class RedStore {
   }
 
   started(method: string): void {
-    this.#inFlight.set(method, (this.#inFlight.get(method) ?? 0) + 1);
+    const gauge = this.#inFlight.get(method);
+    if (gauge === undefined) this.#inFlight.set(method, { value: 1 });
+    else gauge.value++;
   }
 
   finished(
@@ -51,13 +58,9 @@ export class RedStore {
     traceId: string | undefined,
     spanId: string | undefined,
   ): void {
-    this.#inFlight.set(method, (this.#inFlight.get(method) ?? 1) - 1);
-    const key = `${method} ${statusCode} ${route}`;
-    let series = this.#series.get(key);
-    if (series === undefined) {
-      series = new Series(method, route, statusCode, this.#bounds.length);
-      this.#series.set(key, series);
-    }
+    const gauge = this.#inFlight.get(method);
+    if (gauge !== undefined) gauge.value--;
+    const series = this.#seriesOf(method, route, statusCode);
     series.count++;
     series.sum += seconds;
     let bucket = 0;
@@ -74,6 +77,25 @@ export class RedStore {
     }
   }
 
+  #seriesOf(method: string, route: string, statusCode: string): Series {
+    let byStatus = this.#series.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      this.#series.set(route, byStatus);
+    }
+    let byMethod = byStatus.get(statusCode);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      byStatus.set(statusCode, byMethod);
+    }
+    let series = byMethod.get(method);
+    if (series === undefined) {
+      series = new Series(method, route, statusCode, this.#bounds.length);
+      byMethod.set(method, series);
+    }
+    return series;
+  }
+
   slow(method: string, route: string): void {
     const key = `${method} ${route}`;
     const entry = this.#slow.get(key);
@@ -83,7 +105,7 @@ export class RedStore {
 
   durationValues(): MetricValue<string>[] {
     const values: Array<MetricValue<string> & { metricName: string; exemplar?: Exemplar | null }> = [];
-    for (const series of this.#series.values()) {
+    for (const series of this.#allSeries()) {
       const labels = { method: series.method, route: series.route, status_code: series.statusCode };
       let cumulative = 0;
       for (let i = 0; i < this.#bounds.length; i++) {
@@ -108,14 +130,22 @@ export class RedStore {
   }
 
   requestValues(): MetricValue<string>[] {
-    return [...this.#series.values()].map((series) => ({
+    return this.#allSeries().map((series) => ({
       labels: { method: series.method, route: series.route, status_code: series.statusCode },
       value: series.count,
     }));
   }
 
   inFlightValues(): MetricValue<string>[] {
-    return [...this.#inFlight].map(([method, value]) => ({ labels: { method }, value }));
+    return [...this.#inFlight].map(([method, gauge]) => ({ labels: { method }, value: gauge.value }));
+  }
+
+  #allSeries(): Series[] {
+    const all: Series[] = [];
+    for (const byStatus of this.#series.values()) {
+      for (const byMethod of byStatus.values()) all.push(...byMethod.values());
+    }
+    return all;
   }
 
   slowValues(): MetricValue<string>[] {

@@ -11,10 +11,14 @@ export function compilePathPatterns<T>(
   entries: Iterable<readonly [pattern: string, value: T]>,
 ): PathMatcher<T> {
   const exact = new Map<string, T>();
+  // By length first: most request paths match no exact entry, and skip hashing the path at all.
+  const exactLengths: boolean[] = [];
   const patterns: Array<{ regex: RegExp; value: T }> = [];
   for (const [pattern, value] of entries) {
     if (!pattern.includes(':') && !pattern.includes('*')) {
-      exact.set(stripTrailingSlash(pattern), value);
+      const path = stripTrailingSlash(pattern);
+      exact.set(path, value);
+      exactLengths[path.length] = true;
       continue;
     }
     const source = pattern
@@ -30,8 +34,11 @@ export function compilePathPatterns<T>(
   }
   return {
     match(path: string): T | undefined {
-      const hit = exact.get(stripTrailingSlash(path));
-      if (hit !== undefined) return hit;
+      const stripped = stripTrailingSlash(path);
+      if (exactLengths[stripped.length] === true) {
+        const hit = exact.get(stripped);
+        if (hit !== undefined) return hit;
+      }
       for (const { regex, value } of patterns) if (regex.test(path)) return value;
       return undefined;
     },

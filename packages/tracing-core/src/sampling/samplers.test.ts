@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
-import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
+import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { compilePathPatterns } from './path-pattern.ts';
-import { createSampler, ExcludedPaths, RouteRatioSampler } from './samplers.ts';
+import { createSampler, ExcludedPaths, RouteRatioSampler, TraceIdRatioSampler } from './samplers.ts';
 
 function traceIds(count: number): string[] {
   return Array.from({ length: count }, (_, i) =>
@@ -48,6 +49,33 @@ describe('named samplers', () => {
     expect(sampledShare(createSampler('parentbased_always_off', 1), undefined, sampledParent)).toBe(1);
     expect(sampledShare(createSampler('parentbased_always_on', 1), undefined, unsampledParent)).toBe(0);
     expect(sampledShare(createSampler('parentbased_traceidratio', 0.5))).toBeCloseTo(0.5, 1);
+  });
+});
+
+describe('TraceIdRatioSampler', () => {
+  it('samples exactly the trace ids the SDK’s TraceIdRatioBased sampler samples', () => {
+    const ids = [
+      ...Array.from({ length: 5000 }, () => randomBytes(16).toString('hex')),
+      'ffffffffffffffffffffffffffffffff',
+      '0000000000000000000000000000000f',
+      '0AF7651916CD43DD8448EB211C80319C', // upper case: valid for the SDK too
+      '00000000000000000000000000000000', // invalid: all zero
+      '0af7651916cd43dd8448eb211c80319', // invalid: 31 digits
+      '0af7651916cd43dd8448eb211c80319cc',
+      '0af7651916cd43dd8448eb211c80319g',
+      '0af7651916cd43dd-448eb211c80319c',
+      '',
+    ];
+    for (const ratio of [0, 0.001, 0.1, 0.5, 0.9999, 1, -1, 2, Number.NaN]) {
+      const ours = new TraceIdRatioSampler(ratio);
+      const sdk = new TraceIdRatioBasedSampler(ratio);
+      expect(ours.toString()).toBe(sdk.toString());
+      for (const id of ids) {
+        expect(ours.shouldSample(ROOT_CONTEXT, id).decision, `${id} at ${ratio}`).toBe(
+          sdk.shouldSample(ROOT_CONTEXT, id).decision,
+        );
+      }
+    }
   });
 });
 

@@ -11,8 +11,8 @@ import {
   AlwaysOnSampler,
   ParentBasedSampler,
   type Sampler,
+  SamplingDecision,
   type SamplingResult,
-  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import type { SamplerName } from '../types.ts';
@@ -26,13 +26,56 @@ export function createSampler(name: SamplerName, ratio: number): Sampler {
     case 'always_off':
       return new AlwaysOffSampler();
     case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio);
+      return new TraceIdRatioSampler(ratio);
     case 'parentbased_always_on':
       return new ParentBasedSampler({ root: new AlwaysOnSampler() });
     case 'parentbased_always_off':
       return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+      return new ParentBasedSampler({ root: new TraceIdRatioSampler(ratio) });
+  }
+}
+
+const SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+
+/**
+ * The SDK's `TraceIdRatioBased` decision — the same trace ids sampled for the same ratio, so
+ * services on either sampler agree — made in one pass over the id: the hex check is folded into
+ * the accumulation instead of a regular expression, and the result objects are shared. It runs
+ * for every new trace, most of which a low ratio then drops.
+ */
+export class TraceIdRatioSampler implements Sampler {
+  readonly #ratio: number;
+  readonly #upperBound: number;
+
+  constructor(ratio: number) {
+    this.#ratio = typeof ratio !== 'number' || Number.isNaN(ratio) ? 0 : Math.min(1, Math.max(0, ratio));
+    this.#upperBound = this.#ratio === 1 ? 0x100000000 : Math.floor(this.#ratio * 0xffffffff);
+  }
+
+  shouldSample(_context: Context, traceId: string): SamplingResult {
+    if (traceId.length !== 32) return NOT_SAMPLED;
+    let accumulation = 0;
+    let nonZero = 0;
+    for (let i = 0; i < 32; i += 8) {
+      let part = 0;
+      for (let j = i; j < i + 8; j++) {
+        const c = traceId.charCodeAt(j);
+        const digit =
+          c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+        if (digit < 0) return NOT_SAMPLED;
+        part = (part << 4) | digit;
+      }
+      nonZero |= part;
+      accumulation = (accumulation ^ part) >>> 0;
+    }
+    // The all-zero id is W3C's invalid trace id.
+    return nonZero !== 0 && accumulation < this.#upperBound ? SAMPLED : NOT_SAMPLED;
+  }
+
+  toString(): string {
+    return `TraceIdRatioBased{${this.#ratio}}`;
   }
 }
 
@@ -49,9 +92,7 @@ export class RouteRatioSampler implements Sampler {
   constructor(fallback: Sampler, routeRatios: Readonly<Record<string, number>>) {
     this.#fallback = fallback;
     this.#routes = compilePathPatterns(
-      Object.entries(routeRatios).map(
-        ([route, ratio]) => [route, new TraceIdRatioBasedSampler(ratio)] as const,
-      ),
+      Object.entries(routeRatios).map(([route, ratio]) => [route, new TraceIdRatioSampler(ratio)] as const),
     );
     this.#description = `RouteRatioSampler{${JSON.stringify(routeRatios)}, fallback=${fallback.toString()}}`;
   }
