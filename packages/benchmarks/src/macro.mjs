@@ -3,7 +3,7 @@
 import { here, load, median, startNode } from './processes.mjs';
 
 export const FRAMEWORKS = ['express', 'fastify', 'nest'];
-export const VARIANTS = ['bare', 'disabled', 'ours-10', 'ours-100', 'otel-100'];
+export const VARIANTS = ['bare', 'disabled', 'context-only', 'ours-10', 'ours-100', 'otel-100'];
 const SERVER_CPU = 1;
 const LOAD_CPU = 0;
 

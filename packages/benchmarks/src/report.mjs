@@ -32,7 +32,7 @@ export function renderReport(results) {
     parts.push(
       '## Throughput: the same route on each framework',
       '',
-      `\`GET /models/:id\` returning JSON. Server pinned to core 1, autocannon (50 connections) pinned to core 0 in a separate process, ${warmup} s warm-up then ${seconds} s measured, ${rounds} interleaved rounds; medians. *ratio* is req/s over bare within the same round. Variants: **bare**; our adapter with **tracing disabled** (metrics on); ours at **10 %** and **100 %** sampling exporting OTLP/protobuf to a local receiver with RED metrics on; the standard **OpenTelemetry auto-instrumentation** (HTTP + framework instrumentation, 100 %, BatchSpanProcessor, same exporter). *spans/req* counts what the receiver got.`,
+      `\`GET /models/:id\` returning JSON. Server pinned to core 1, autocannon (50 connections) pinned to core 0 in a separate process, ${warmup} s warm-up then ${seconds} s measured, ${rounds} interleaved rounds; medians. *ratio* is req/s over bare within the same round. Variants: **bare**; our adapter with **tracing disabled** (metrics on); **context only**, the bare app plus OpenTelemetry's AsyncLocalStorage context manager entering one context per request and nothing else — the floor any tracer that propagates context across \`await\` pays on this Node version; ours at **10 %** and **100 %** sampling exporting OTLP/protobuf to a local receiver with RED metrics on; the standard **OpenTelemetry auto-instrumentation** (HTTP + framework instrumentation, 100 %, BatchSpanProcessor, same exporter). *spans/req* counts what the receiver got.`,
       '',
       table(
         [

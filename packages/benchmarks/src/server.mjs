@@ -1,6 +1,7 @@
-// One benchmark server: FRAMEWORK (express | fastify | nest) x VARIANT (bare | disabled | ours-10 |
-// ours-100 | otel-100), serving GET /models/:id as JSON on 127.0.0.1. It prints {"port"} once
-// listening, and answers a "stats" line on stdin with its CPU time, RSS and export counters.
+// One benchmark server: FRAMEWORK (express | fastify | nest) x VARIANT (bare | disabled |
+// context-only | ours-10 | ours-100 | otel-100), serving GET /models/:id as JSON on 127.0.0.1. It
+// prints {"port"} once listening, and answers a "stats" line on stdin with its CPU time, RSS and
+// export counters.
 import 'reflect-metadata';
 import { createInterface } from 'node:readline';
 
@@ -14,6 +15,17 @@ if (process.env.BENCH_TRACERESPONSE === '0') experiment.traceResponseHeader = fa
 if (process.env.BENCH_TENANT === '0') experiment.tenant = false;
 
 const model = (id) => ({ id, name: 'resnet-50', framework: 'pytorch', version: 3, tags: ['vision', 'prod'] });
+
+// context-only: the bare app plus what any tracer that propagates context pays, and nothing else —
+// OpenTelemetry's AsyncLocalStorage context manager, one context entered per request.
+let enterContext;
+if (variant === 'context-only') {
+  const { context, createContextKey, ROOT_CONTEXT } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const key = createContextKey('request');
+  enterContext = (request, next) => context.with(ROOT_CONTEXT.setValue(key, request), next);
+}
 
 let tracing;
 if (ours) {
@@ -39,6 +51,7 @@ async function express() {
     tracingMiddleware = expressTracing({ tracing, ...experiment });
     app.use(tracingMiddleware);
   }
+  if (enterContext) app.use((req, _res, next) => enterContext(req, next));
   app.get('/models/:id', (req, res) => {
     res.json(model(req.params.id));
   });
@@ -55,6 +68,7 @@ async function fastify() {
     const { fastifyTracing } = await import('@maestro/tracing-fastify');
     await app.register(fastifyTracing, { tracing });
   }
+  if (enterContext) app.addHook('onRequest', (request, _reply, next) => enterContext(request, next));
   app.get('/models/:id', async (request) => model(request.params.id));
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app.server.address().port;
@@ -83,6 +97,7 @@ async function nest() {
   class AppModule {}
   Module({ imports, controllers: [ModelsController] })(AppModule);
   const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false });
+  if (enterContext) app.use((req, _res, next) => enterContext(req, next));
   await app.listen(0, '127.0.0.1');
   return app.getHttpServer().address().port;
 }
