@@ -9,6 +9,8 @@ const TARGETS = {
   nest: { 'ours-100': 0.85, 'ours-10': 0.92 },
 };
 
+const PHASE_NAMES = { micro: 'micro-benchmark', macro: 'throughput', outage: 'exporter-outage' };
+
 function table(header, rows) {
   return [
     `| ${header.join(' | ')} |`,
@@ -23,6 +25,10 @@ export function renderReport(results) {
     '',
     `Measured ${results.date.slice(0, 10)} on ${results.machine.cpus} cores (${results.machine.cpu}), ${results.machine.memoryGB} GiB, Node ${results.machine.node}${results.smoke ? ' — **smoke run: numbers are not meaningful**' : ''}.`,
     'The machine is shared and noisy: compare the ratios, measured side by side within one round, not absolute figures across runs.',
+    ...Object.entries(results.carriedOver ?? {}).map(
+      ([phase, date]) =>
+        `The ${PHASE_NAMES[phase] ?? phase} results below are from the full run of ${date.slice(0, 16).replace('T', ' ')} UTC.`,
+    ),
     '',
     'Rerun: `pnpm bench` (whole suite; `BENCH_ROUNDS=3` took about 17 minutes here) or `BENCH_ONLY=micro pnpm bench`; `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
     '',

@@ -1,6 +1,6 @@
 // pnpm bench: the whole suite, or a short smoke of it with BENCH_SMOKE=1 (what CI runs).
 // Writes results/latest.json and, with --write-docs, docs/benchmarks.md at the repository root.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runMacro } from './macro.mjs';
@@ -48,6 +48,23 @@ const results = {
 };
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
+// Rerunning some phases (BENCH_ONLY) keeps the others' last full results, marked with their date.
+const SECTIONS = {
+  micro: ['spanHelpers', 'lifecycle', 'otlp', 'scrape'],
+  macro: ['macro'],
+  outage: ['outage'],
+};
+if (!smoke && only.size < Object.keys(SECTIONS).length && existsSync(`${resultsDir}latest.json`)) {
+  const previous = JSON.parse(readFileSync(`${resultsDir}latest.json`, 'utf8'));
+  for (const [phase, keys] of Object.entries(SECTIONS)) {
+    if (only.has(phase) || keys.some((key) => previous[key] === undefined)) continue;
+    for (const key of keys) results[key] = previous[key];
+    results.carriedOver = {
+      ...results.carriedOver,
+      [phase]: previous.carriedOver?.[phase] ?? previous.date,
+    };
+  }
+}
 // Saved after every phase: a long run that fails late keeps what it measured.
 const save = () =>
   writeFileSync(`${resultsDir}${smoke ? 'smoke' : 'latest'}.json`, `${JSON.stringify(results, null, 2)}\n`);
