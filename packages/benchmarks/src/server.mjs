@@ -49,7 +49,7 @@ async function express() {
   if (ours) {
     const { expressTracing } = await import('@maestro/tracing-express');
     tracingMiddleware = expressTracing({ tracing, ...experiment });
-    app.use(tracingMiddleware);
+    tracingMiddleware.install(app);
   }
   if (enterContext) app.use((req, _res, next) => enterContext(req, next));
   app.get('/models/:id', (req, res) => {

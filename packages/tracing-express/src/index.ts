@@ -1,3 +1,3 @@
-export { type ExpressTracing, expressTracing } from './middleware.ts';
+export { type ExpressApplication, type ExpressTracing, expressTracing } from './middleware.ts';
 export { expressRoute } from './route.ts';
 export type { ExpressTracingOptions } from './types.ts';

@@ -26,12 +26,15 @@ class ModelNotFoundError extends Error {}
 const request = fetchUntraced;
 
 type ExpressFactory = typeof express5;
-const versions: Array<[string, ExpressFactory]> = [
-  ['Express 5', express5],
-  ['Express 4', express4 as unknown as ExpressFactory],
+type Installation = 'app.use(tracing)' | 'tracing.install(app)';
+const versions: Array<[string, ExpressFactory, Installation]> = [
+  ['Express 5', express5, 'app.use(tracing)'],
+  ['Express 4', express4 as unknown as ExpressFactory, 'app.use(tracing)'],
+  ['Express 5', express5, 'tracing.install(app)'],
+  ['Express 4', express4 as unknown as ExpressFactory, 'tracing.install(app)'],
 ];
 
-describe.each(versions)('%s', (_name, express) => {
+describe.each(versions)('%s, %s', (_name, express, installation) => {
   const registry = createMetricsRegistry({ defaultMetrics: false });
   const slowLines: SlowRequestLog[] = [];
   let app: Listening;
@@ -46,7 +49,8 @@ describe.each(versions)('%s', (_name, express) => {
       captureRequestHeaders: ['x-request-id', 'authorization', 'cookie'],
       ...options,
     });
-    application.use(tracing);
+    if (installation === 'tracing.install(app)') tracing.install(application);
+    else application.use(tracing);
     application.get('/health', (_req, res) => {
       res.send('ok');
     });
@@ -386,6 +390,49 @@ describe.each(versions)('%s', (_name, express) => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('tracing.install(app)', () => {
+  it('runs before every router layer, serves /metrics, and makes one span even with app.use too', async () => {
+    const application = express5();
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const tracing = expressTracing({ tracing: testing.tracing, metrics: { registry } });
+    let activeInFirstLayer: string | undefined;
+    // Registered before anything else: with install() the request is already inside its span here.
+    application.use((_req, _res, next) => {
+      activeInFirstLayer = trace.getActiveSpan()?.spanContext().spanId;
+      next();
+    });
+    tracing.install(application);
+    application.use(tracing); // both: still one span and one count per request
+    application.get('/models/:id', (req, res) => {
+      res.json({ id: req.params.id });
+    });
+    const server = await listen(application);
+    try {
+      expect((await request(`${server.url}/models/m1`)).status).toBe(200);
+      const [span] = await testing.waitForSpans(1);
+      expect(testing.spans()).toHaveLength(1);
+      expect(span!.name).toBe('GET /models/:id');
+      expect(activeInFirstLayer).toBe(span!.spanContext().spanId);
+      const scrape = await request(`${server.url}/metrics`);
+      expect(scrape.status).toBe(200);
+      expect(
+        sampleValue(await scrape.text(), 'http_server_requests_total', {
+          method: 'GET',
+          route: '/models/:id',
+          status_code: '200',
+        }),
+      ).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses something that is not an Express application', () => {
+    const tracing = expressTracing({ tracing: testing.tracing, metrics: false });
+    expect(() => tracing.install((() => {}) as never)).toThrow(TypeError);
   });
 });
 

@@ -91,7 +91,8 @@ export class TracingModule implements NestModule, OnModuleInit, OnApplicationShu
     const platform = adapter.getType();
     if (platform === 'express') {
       const middleware = expressTracing(platformOptions);
-      (adapter.getInstance() as Express).use(middleware);
+      // In front of Express's router rather than as its first layer: no per-request router work.
+      middleware.install(adapter.getInstance() as Express);
       this.#lifecycle = middleware.lifecycle;
     } else if (platform === 'fastify') {
       this.#lifecycle = registerTracingHooks(adapter.getInstance() as FastifyInstance, platformOptions);
