@@ -217,11 +217,13 @@ export class HttpLifecycle {
 
     let span: Span;
     let spanContext: Context;
+    let recording = false;
     const adopted = tracingOn ? serverSpanOfHttpInstrumentation(context.active()) : undefined;
     if (adopted !== undefined) {
       // The OpenTelemetry HTTP instrumentation already opened this request's SERVER span: enrich it
       // rather than open a second one. It ends the span itself, on 'finish'.
       span = adopted;
+      recording = true;
       span.setAttributes(this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
       spanContext = tenant?.context === undefined ? context.active() : mergeBaggage(context.active(), parent);
     } else if (tracingOn) {
@@ -232,7 +234,8 @@ export class HttpLifecycle {
         { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
         parent,
       );
-      if (span.isRecording())
+      recording = span.isRecording();
+      if (recording)
         span.setAttributes(this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
       spanContext = trace.setSpan(parent, span);
     } else {
@@ -272,7 +275,7 @@ export class HttpLifecycle {
     STATES.set(response, state);
     STATES.set(request, state);
     // Found by its span only where that span records: nothing is ever added to a non-recording one.
-    if (tracingOn && span.isRecording()) STATES.set(span, state);
+    if (recording) STATES.set(span, state);
     // An adopted span must get its route and status before its owner ends it on 'finish'.
     if (adopted !== undefined) response.prependListener('finish', this.#onClose);
     // 'close' comes once per response, after 'finish' or on an abort: no need for once()'s wrapper.
