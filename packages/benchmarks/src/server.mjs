@@ -34,7 +34,7 @@ if (ours) {
     serviceName: `bench-${framework}`,
     enabled: variant !== 'disabled',
     sampler: process.env.BENCH_SAMPLER ?? 'parentbased_traceidratio',
-    samplerRatio: variant === 'ours-10' ? 0.1 : 1,
+    samplerRatio: Number(process.env.BENCH_RATIO ?? (variant === 'ours-10' ? 0.1 : 1)),
     logLevel: 'error',
     ...(process.env.BENCH_INSTRUMENTATIONS === '0'
       ? { instrumentations: { http: false, undici: false, pg: false, ioredis: false } }

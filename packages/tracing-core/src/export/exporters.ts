@@ -1,12 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
-import {
-  convertLegacyHttpOptions,
-  createOtlpHttpExportDelegate,
-} from '@opentelemetry/otlp-exporter-base/node-http';
-import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import {
   ConsoleSpanExporter,
   InMemorySpanExporter,
@@ -14,7 +8,8 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from '../config/resolve.ts';
-import { fastProtobufTraceSerializer } from './otlp-trace-serializer.ts';
+import { serializeTraceRequest } from './otlp-trace-serializer.ts';
+import { OtlpWorkerExporter } from './worker-exporter.ts';
 
 /**
  * A second export may start while an abandoned (timed-out) one is still on the wire; beyond that
@@ -44,18 +39,19 @@ function createOtlpExporter(otlp: ResolvedTracingConfig['otlp']): SpanExporter {
     headers: { ...otlp.headers },
     timeoutMillis: otlp.timeoutMillis,
     concurrencyLimit: OTLP_CONCURRENCY_LIMIT,
+    protocol: otlp.protocol,
   };
-  if (otlp.protocol === 'http/json') return new OtlpJsonExporter(settings);
-  // The SDK's OTLP/HTTP transport (retries, timeouts, TLS and compression settings, OTEL_* variables)
-  // with our one-pass protobuf serializer in place of its two-pass one.
-  const delegate = createOtlpHttpExportDelegate(
-    convertLegacyHttpOptions(settings, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
-    fastProtobufTraceSerializer,
-    'otlp_http_span_exporter',
-    TraceExporterMetricsHelper,
-    undefined,
+  // Protobuf with our one-pass serializer in place of the SDK's two-pass one; JSON with the SDK's.
+  return new OtlpWorkerExporter(
+    settings,
+    otlp.protocol === 'http/json' ? serializeJson : serializeTraceRequest,
   );
-  return new OTLPExporterBase<ReadableSpan[]>(delegate);
+}
+
+function serializeJson(spans: ReadableSpan[]): Uint8Array {
+  const body = JsonTraceSerializer.serializeRequest(spans);
+  if (body === undefined) throw new Error('the spans could not be serialised as OTLP JSON');
+  return body;
 }
 
 class DiscardingExporter implements SpanExporter {

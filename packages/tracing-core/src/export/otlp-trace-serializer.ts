@@ -1,6 +1,5 @@
 import type { HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
@@ -449,9 +448,3 @@ export function serializeTraceRequest(spans: readonly ReadableSpan[]): Uint8Arra
   }
   return writer.finish();
 }
-
-/** The serializer our OTLP/protobuf exporter hands to the SDK's HTTP transport. */
-export const fastProtobufTraceSerializer: typeof ProtobufTraceSerializer = {
-  serializeRequest: (spans: ReadableSpan[]) => serializeTraceRequest(spans),
-  deserializeResponse: (data: Uint8Array) => ProtobufTraceSerializer.deserializeResponse(data),
-};

@@ -1,0 +1,185 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { diag } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+/** Where and how the worker sends OTLP/HTTP requests: plain data, cloned into the worker. */
+export interface OtlpWorkerSettings {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMillis: number;
+  /** Exports in flight at once, the one abandoned by a timeout included; beyond it, refused at once. */
+  readonly concurrencyLimit: number;
+  readonly protocol: 'http/protobuf' | 'http/json';
+}
+
+interface ExportReply {
+  readonly id: number;
+  readonly code: ExportResultCode;
+  readonly error?: string;
+}
+
+interface LogReply {
+  readonly log: 'warn' | 'error';
+  readonly message: string;
+}
+
+/**
+ * The worker's program, CommonJS as `eval` workers run it. It is a string rather than a file of
+ * its own so that the ESM and CommonJS builds and the TypeScript sources start it alike, and it
+ * resolves nothing itself: the main thread hands it absolute module paths. It is the SDK's own
+ * OTLP/HTTP transport (retries, timeouts, compression, TLS and `OTEL_EXPORTER_OTLP_*` settings);
+ * the bodies arrive already serialised.
+ */
+const WORKER_SOURCE = `'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const api = require(workerData.modules.api);
+const transport = require(workerData.modules.transport);
+const transformer = require(workerData.modules.transformer);
+const forward = (log) => (...args) => parentPort.postMessage({ log, message: args.map(String).join(' ') });
+api.diag.setLogger({ error: forward('error'), warn: forward('warn'), info() {}, debug() {}, verbose() {} }, api.DiagLogLevel.WARN);
+const { settings } = workerData;
+const json = settings.protocol === 'http/json';
+const responses = json ? transformer.JsonTraceSerializer : transformer.ProtobufTraceSerializer;
+const delegate = transport.createOtlpHttpExportDelegate(
+  transport.convertLegacyHttpOptions(settings, 'TRACES', 'v1/traces', {
+    'Content-Type': json ? 'application/json' : 'application/x-protobuf',
+  }),
+  { serializeRequest: (body) => body, deserializeResponse: (data) => responses.deserializeResponse(data) },
+  json ? 'otlp_http_json_span_exporter' : 'otlp_http_span_exporter',
+  { name: 'span', countItems: () => 0 },
+  undefined,
+);
+parentPort.on('message', ({ id, body }) => {
+  delegate.export(body, (result) => {
+    const error = result.error === undefined ? undefined : String(result.error.message ?? result.error);
+    parentPort.postMessage({ id, code: result.code, error });
+  });
+});
+`;
+
+/** Absolute paths of what the worker loads, resolved from this package so pnpm's layout works. */
+function workerModules(): Record<'api' | 'transport' | 'transformer', string> {
+  const resolve = createRequire(import.meta.url).resolve;
+  return {
+    api: resolve('@opentelemetry/api'),
+    transport: resolve('@opentelemetry/otlp-exporter-base/node-http'),
+    transformer: resolve('@opentelemetry/otlp-transformer'),
+  };
+}
+
+/**
+ * The OTLP/HTTP exporter, with its network side in a worker thread. Spans are serialised here, in
+ * one pass; the worker sends the bytes. Keeping Node's HTTP client off the main thread matters to
+ * the service it observes: once client requests and responses go through the `http` module's
+ * code that the server's own requests use, that code turns megamorphic, and a Fastify server's
+ * every request got about 10 % slower at 10 % sampling (`docs/benchmarks.md`). Compression and
+ * TLS to the collector leave the event loop too.
+ *
+ * The worker starts with the first export and never keeps the process alive on its own: it holds
+ * the event loop open only while an export is in flight, so a flush at exit still completes.
+ */
+export class OtlpWorkerExporter implements SpanExporter {
+  readonly #settings: OtlpWorkerSettings;
+  readonly #serialize: (spans: ReadableSpan[]) => Uint8Array;
+  readonly #pending = new Map<number, (result: ExportResult) => void>();
+  #worker: Worker | undefined;
+  #nextId = 0;
+  #isShutdown = false;
+
+  constructor(settings: OtlpWorkerSettings, serialize: (spans: ReadableSpan[]) => Uint8Array) {
+    this.#settings = settings;
+    this.#serialize = serialize;
+  }
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    if (this.#isShutdown) {
+      done(failure('the exporter is shut down'));
+      return;
+    }
+    if (this.#pending.size >= this.#settings.concurrencyLimit) {
+      done(failure('Concurrent export limit reached'));
+      return;
+    }
+    let body: Uint8Array;
+    let worker: Worker;
+    try {
+      body = this.#serialize(spans);
+      worker = this.#worker ?? this.#start();
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+      return;
+    }
+    const id = this.#nextId++;
+    this.#pending.set(id, done);
+    if (this.#pending.size === 1) worker.ref();
+    // Copied, not transferred: the body may be a view of a larger or pooled buffer, and a batch
+    // costs microseconds to copy.
+    worker.postMessage({ id, body });
+  }
+
+  /** Waits for the exports in flight; each ends within the transport's timeout. */
+  async forceFlush(): Promise<void> {
+    await Promise.all(
+      [...this.#pending.keys()].map(
+        (id) =>
+          new Promise<void>((resolve) => {
+            const done = this.#pending.get(id);
+            this.#pending.set(id, (result) => {
+              done?.(result);
+              resolve();
+            });
+          }),
+      ),
+    );
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#isShutdown) return;
+    this.#isShutdown = true;
+    await this.forceFlush();
+    await this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+
+  #start(): Worker {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { modules: workerModules(), settings: { ...this.#settings } },
+    });
+    worker.unref();
+    worker.on('message', (message: ExportReply | LogReply) => {
+      if ('log' in message) {
+        diag[message.log](`OTLP export: ${message.message}`);
+        return;
+      }
+      this.#settle(message.id, {
+        code: message.code,
+        ...(message.error === undefined ? {} : { error: new Error(message.error) }),
+      });
+    });
+    // A worker that dies fails what it held; the next export starts a new one.
+    const fail = (reason: string) => {
+      if (this.#worker !== worker) return;
+      this.#worker = undefined;
+      for (const id of [...this.#pending.keys()]) this.#settle(id, failure(reason));
+    };
+    worker.on('error', (error) => fail(`the export worker failed: ${error.message}`));
+    worker.on('exit', (code) => fail(`the export worker exited with code ${code}`));
+    this.#worker = worker;
+    return worker;
+  }
+
+  #settle(id: number, result: ExportResult): void {
+    const done = this.#pending.get(id);
+    if (done === undefined) return;
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker?.unref();
+    done(result);
+  }
+}
+
+function failure(message: string): ExportResult {
+  return { code: ExportResultCode.FAILED, error: new Error(message) };
+}
