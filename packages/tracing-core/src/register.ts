@@ -4,21 +4,24 @@
  */
 import { register } from 'node:module';
 import { diag } from '@opentelemetry/api';
+import { isExportWorker } from './export/worker-exporter.ts';
 import { configureTracing } from './setup.ts';
 
-// ESM apps import `pg` and `ioredis` through the loader, where require hooks never see them; the
-// instrumentation package's loader hook lets the official instrumentations patch them there too.
-if (typeof register === 'function' && typeof import.meta.url === 'string') {
-  try {
-    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
-  } catch (error) {
-    diag.warn(`ESM instrumentation hook not registered: ${String(error)}`);
+// NODE_OPTIONS preloads reach our OTLP export worker too; it must stay untraced (isExportWorker).
+if (!isExportWorker()) {
+  // ESM apps import `pg` and `ioredis` through the loader, where require hooks never see them; the
+  // instrumentation package's loader hook lets the official instrumentations patch them there too.
+  if (typeof register === 'function' && typeof import.meta.url === 'string') {
+    try {
+      register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+    } catch (error) {
+      diag.warn(`ESM instrumentation hook not registered: ${String(error)}`);
+    }
   }
+
+  const tracing = configureTracing();
+  // Spans finished just before a normal exit would otherwise die with the process.
+  process.once('beforeExit', () => {
+    void tracing.shutdown();
+  });
 }
-
-const tracing = configureTracing();
-
-// Spans finished just before a normal exit would otherwise die with the process.
-process.once('beforeExit', () => {
-  void tracing.shutdown();
-});

@@ -12,6 +12,7 @@ import { BasicTracerProvider, type SpanExporter, type SpanProcessor } from '@ope
 import { type ResolvedTracingConfig, resolveTracingConfig } from './config/resolve.ts';
 import { BoundedBatchSpanProcessor } from './export/bounded-batch-processor.ts';
 import { createSpanExporter } from './export/exporters.ts';
+import { isExportWorker } from './export/worker-exporter.ts';
 import { enableInstrumentations } from './instrumentations.ts';
 import { createPropagator } from './propagation/propagators.ts';
 import { buildResource } from './resource.ts';
@@ -78,7 +79,8 @@ function timeBound(work: Promise<void>, timeoutMillis: number): Promise<void> {
  * Sets up tracing in one call (the seed's `configure_tracing`): resource, exporter, bounded batch
  * export, sampler, propagators, the AsyncLocalStorage context and the outbound/data-store
  * instrumentations. Options win over `OTEL_*` variables, which win over defaults. Calling it again
- * while the first handle is live returns that handle.
+ * while the first handle is live returns that handle. Inside our OTLP export worker, where a
+ * preload from `NODE_OPTIONS` may call it, tracing stays off.
  *
  * @example
  * const tracing = configureTracing({ serviceName: 'model-registry' });
@@ -90,7 +92,7 @@ export function configureTracing(options: TracingOptions = {}): TracingHandle {
     return current;
   }
   current = startTracing(
-    options,
+    isExportWorker() ? { ...options, enabled: false, registerGlobal: false } : options,
     (exporter, config) => new BoundedBatchSpanProcessor(exporter, config.batch),
   );
   return current;

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startOtlpReceiver } from '@maestro/test-support';
@@ -98,6 +101,37 @@ describe('OTLP export from a worker thread', () => {
     const spans = await receiver.waitForSpans(2);
     expect(spans.map((span) => span.name)).toEqual(['purge_expired_models', 'compact_registry']);
     expect(spans[1]?.resource['service.name']).toBe('cleanup-job');
+  });
+
+  it('stays untraced when NODE_OPTIONS preloads the register entry into every thread', async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.close());
+    const fixtures = fileURLToPath(new URL('../../test-fixtures/', import.meta.url));
+    const preloadLog = join(await mkdtemp(join(tmpdir(), 'export-worker-')), 'threads.log');
+    const { stdout } = await promisify(execFile)(process.execPath, [join(fixtures, 'preloaded-job.cjs')], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: {
+        PATH: process.env.PATH,
+        NODE_OPTIONS: `--require @maestro/tracing-core/register --require ${join(fixtures, 'record-preload.cjs')}`,
+        PRELOAD_LOG: preloadLog,
+        OTEL_SERVICE_NAME: 'retrain-job',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
+        OTEL_LOG_LEVEL: 'warn',
+      },
+      timeout: 15_000,
+    });
+    expect(stdout).toBe('flushed\n');
+    // The preloads did reach the export worker: what keeps it untraced is the guard, not luck.
+    const threads = (await readFile(preloadLog, 'utf8')).split('\n');
+    expect(threads.filter((thread) => thread === 'export worker')).toHaveLength(1);
+    expect(threads.filter((thread) => thread === 'main')).toHaveLength(1);
+    // Traced again inside the worker, its own export requests would arrive as client spans, sent
+    // by yet another worker.
+    const spans = await receiver.waitForSpans(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests).toHaveLength(2);
+    expect(spans.map((span) => span.name)).toEqual(['load_features', 'retrain_model']);
   });
 
   it('refuses exports beyond its concurrency limit at once while the collector hangs, and times the rest out', async () => {
