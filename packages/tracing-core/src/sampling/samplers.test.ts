@@ -64,6 +64,13 @@ describe('TraceIdRatioSampler', () => {
       '0af7651916cd43dd8448eb211c80319cc',
       '0af7651916cd43dd8448eb211c80319g',
       '0af7651916cd43dd-448eb211c80319c',
+      // Just outside each digit range, and non-ASCII characters whose low seven bits are a digit.
+      '0af7651916cd43dd8448eb211c80319:',
+      '@af7651916cd43dd8448eb211c80319c',
+      '0af7651916cd43dd8448eb211c80319`',
+      '0af7651916cd43dd8448eb211c80319\u00b0',
+      '0af7651916cd43dd8448eb211c8031\u0141c',
+      '\u0e30af7651916cd43dd8448eb211c80319c',
       '',
     ];
     for (const ratio of [0, 0.001, 0.1, 0.5, 0.9999, 1, -1, 2, Number.NaN]) {

@@ -1,0 +1,52 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Sampler, SamplingDecision } from '@opentelemetry/api';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestTracing } from '../testing/index.ts';
+import { HttpLifecycle } from './lifecycle.ts';
+
+/** Samples the requests for /sampled, as a ratio sampler would pick some of a service's requests. */
+const samplesOnePath: Sampler = {
+  shouldSample: (_context, _traceId, _name, _kind, attributes) => ({
+    decision:
+      attributes['url.path'] === '/sampled'
+        ? SamplingDecision.RECORD_AND_SAMPLED
+        : SamplingDecision.NOT_RECORD,
+  }),
+  toString: () => 'SamplesOnePath',
+};
+
+const testing = createTestTracing({ sampler: samplesOnePath });
+afterAll(() => testing.shutdown());
+
+describe('HttpLifecycle on a plain node:http server', () => {
+  it('leaves the sockets of sampled and unsampled requests with the same own properties', async () => {
+    const lifecycle = new HttpLifecycle({ tracing: testing.tracing, metrics: false });
+    const socketKeys = new Map<string, string[]>();
+    const server = http.createServer((request, response) => {
+      lifecycle.start(request, response);
+      // What Node's own code then sees: a socket whose hidden class depends on its properties.
+      socketKeys.set(request.url ?? '', Object.keys(request.socket));
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const path of ['/sampled', '/not-sampled']) {
+        await new Promise((resolve, reject) =>
+          http
+            .get({ host: '127.0.0.1', port, path, agent: false }, (response) =>
+              response.resume().on('end', resolve),
+            )
+            .on('error', reject),
+        );
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+
+    expect(testing.spans().map((span) => span.attributes['url.path'])).toEqual(['/sampled']);
+    expect(testing.spans()[0]?.attributes['client.address']).toBe('127.0.0.1');
+    expect(socketKeys.get('/not-sampled')).toEqual(socketKeys.get('/sampled'));
+  });
+});
