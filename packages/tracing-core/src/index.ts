@@ -3,6 +3,7 @@ export {
   type ResolvedTracingConfig,
   resolveTracingConfig,
 } from './config/resolve.ts';
+export { contextWithSpan } from './context/linked-context.ts';
 export { BoundedBatchSpanProcessor } from './export/bounded-batch-processor.ts';
 export { serializeTraceRequest } from './export/otlp-trace-serializer.ts';
 export {

@@ -1,4 +1,5 @@
 import {
+  contextWithSpan,
   invokeInSpan,
   preserveFunctionIdentity,
   recordError,
@@ -50,7 +51,7 @@ function wrapHandler(controller: string, method: string, original: (...args: nev
     const span = state.tracer.startSpan(name, { attributes }, active);
     const onError = recordHandlerError(state.span);
     return context.with(
-      trace.setSpan(active, span),
+      contextWithSpan(active, span),
       invokeInSpan,
       undefined,
       span,

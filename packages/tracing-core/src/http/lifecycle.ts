@@ -17,6 +17,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { contextWithSpan } from '../context/linked-context.ts';
 import { type HttpServerMetrics, httpServerMetrics } from '../metrics/http-metrics.ts';
 import { getDefaultMetricsRegistry } from '../metrics/registry.ts';
 import { ExcludedPaths } from '../sampling/samplers.ts';
@@ -237,7 +238,7 @@ export class HttpLifecycle {
       recording = span.isRecording();
       if (recording)
         span.setAttributes(this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
-      spanContext = trace.setSpan(parent, span);
+      spanContext = contextWithSpan(parent, span);
     } else {
       span = NOOP_SPAN;
       spanContext = parent;

@@ -8,6 +8,7 @@ import {
   type SpanOptions,
   trace,
 } from '@opentelemetry/api';
+import { contextWithSpan } from '../context/linked-context.ts';
 import { currentTracer } from './active-tracer.ts';
 import { finishWith, recordError } from './run-in-span.ts';
 
@@ -46,7 +47,7 @@ export function traceSpan<T>(
   const options: SpanOptions | undefined =
     typeof attributesOrFn === 'object' ? { attributes: attributesOrFn } : undefined;
   const span = tracer.startSpan(name, options);
-  return context.with(trace.setSpan(context.active(), span), callInSpan<T>, undefined, span, fn);
+  return context.with(contextWithSpan(context.active(), span), callInSpan<T>, undefined, span, fn);
 }
 
 /**

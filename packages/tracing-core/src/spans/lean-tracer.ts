@@ -37,6 +37,7 @@ import {
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { contextWithSpan } from '../context/linked-context.ts';
 
 /** What a {@link LeanTracer} needs: the same sampler, processor, resource and limits as the SDK's provider. */
 export interface LeanTracerOptions {
@@ -173,7 +174,12 @@ export class LeanTracer implements Tracer {
     const options = typeof a === 'object' ? a : undefined;
     const parent = typeof b === 'object' ? b : contextApi.active();
     const span = this.startSpan(name, options, parent);
-    return contextApi.with(trace.setSpan(parent, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+    return contextApi.with(
+      contextWithSpan(parent, span),
+      fn as (span: Span) => ReturnType<F>,
+      undefined,
+      span,
+    );
   }
 }
 

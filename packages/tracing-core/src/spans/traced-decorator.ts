@@ -1,4 +1,5 @@
-import { type Attributes, context, type SpanOptions, trace } from '@opentelemetry/api';
+import { type Attributes, context, type SpanOptions } from '@opentelemetry/api';
+import { contextWithSpan } from '../context/linked-context.ts';
 import { currentTracer } from './active-tracer.ts';
 import { invokeInSpan } from './run-in-span.ts';
 
@@ -51,7 +52,7 @@ function wrapMethod(
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids allocating a rest array per call.
     if (tracer === undefined) return original.apply(this, arguments as unknown as never[]);
     const span = tracer.startSpan(spanName(this), options);
-    const spanContext = trace.setSpan(context.active(), span);
+    const spanContext = contextWithSpan(context.active(), span);
     // biome-ignore lint/complexity/noArguments: see above.
     return context.with(spanContext, invokeInSpan, undefined, span, original, this, arguments);
   };
