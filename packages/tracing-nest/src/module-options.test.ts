@@ -77,6 +77,40 @@ describe('TracingModule.forRootAsync', () => {
   });
 });
 
+describe('tracing disabled', () => {
+  it('leaves the controller handlers as they are, and still serves routes and metrics', async () => {
+    @Controller('datasets')
+    class DatasetsController {
+      @Get()
+      list(): string[] {
+        return ['imagenet'];
+      }
+    }
+    const original = DatasetsController.prototype.list;
+    const disabled = createTestTracing({ enabled: false });
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    try {
+      const moduleRef = await Test.createTestingModule({
+        imports: [TracingModule.forRoot({ tracing: disabled.tracing, metrics: { registry } })],
+        controllers: [DatasetsController],
+      }).compile();
+      const app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
+      const url = await start(app);
+      try {
+        expect(await (await request(`${url}/datasets`)).json()).toEqual(['imagenet']);
+        expect(DatasetsController.prototype.list).toBe(original);
+        const text = await (await request(`${url}/metrics`)).text();
+        expect(sampleValue(text, 'http_server_requests_total', { route: '/datasets' })).toBe(1);
+        expect(disabled.spans()).toHaveLength(0);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await disabled.shutdown();
+    }
+  });
+});
+
 describe('@Traced() on a whole controller', () => {
   it('traces every method and every route is still served', async () => {
     const moduleRef = await Test.createTestingModule({

@@ -80,7 +80,14 @@ export class TracingModule implements NestModule, OnModuleInit, OnApplicationShu
 
   /** Nest calls this before it registers its routes: the only moment a platform hook sees them all. */
   configure(): void {
-    if (this.#options.handlerSpans ?? true) wrapControllerHandlers(this.#modules);
+    this.#installOnPlatform();
+    // A handler span is a child of its request's span: with tracing off there is none, and the
+    // wrapper would only cost every request a lookup.
+    if ((this.#options.handlerSpans ?? true) && this.#lifecycle?.tracing.enabled)
+      wrapControllerHandlers(this.#modules);
+  }
+
+  #installOnPlatform(): void {
     const adapter = this.#adapterHost.httpAdapter;
     if (adapter === undefined || adapter === null) return;
     const platformOptions = {
