@@ -1,5 +1,7 @@
 // Profiling aid (not part of the suite): CPU µs per request of server configurations given as
-// KEY=VALUE,… arguments, interleaved over PROBE_ROUNDS rounds, medians printed.
+// KEY=VALUE,… arguments, interleaved over PROBE_ROUNDS rounds, medians printed. SERVER=path runs
+// another checkout's server.mjs (say, a git worktree of an older commit, built), so two builds are
+// compared side by side in one run.
 import { here, load, median, startNode } from './processes.mjs';
 
 const rounds = Number(process.env.PROBE_ROUNDS ?? 3);
@@ -9,7 +11,7 @@ const results = new Map();
 for (let round = 0; round < rounds; round++) {
   for (const spec of process.argv.slice(2)) {
     const env = Object.fromEntries(spec.split(',').map((kv) => kv.split('=')));
-    const server = await startNode(here('./server.mjs'), {
+    const server = await startNode(env.SERVER ?? here('./server.mjs'), {
       env: { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.first.url },
       cpu: 1,
       nodeArgs: env.VARIANT === 'otel-100' ? ['--import', here('./otel-reference.mjs')] : [],
