@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -107,7 +107,9 @@ describe('OTLP export from a worker thread', () => {
     const receiver = await startOtlpReceiver();
     cleanups.push(() => receiver.close());
     const fixtures = fileURLToPath(new URL('../../test-fixtures/', import.meta.url));
-    const preloadLog = join(await mkdtemp(join(tmpdir(), 'export-worker-')), 'threads.log');
+    const logDir = await mkdtemp(join(tmpdir(), 'export-worker-'));
+    cleanups.push(() => rm(logDir, { recursive: true, force: true }));
+    const preloadLog = join(logDir, 'threads.log');
     const { stdout } = await promisify(execFile)(process.execPath, [join(fixtures, 'preloaded-job.cjs')], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       env: {
