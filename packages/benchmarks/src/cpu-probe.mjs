@@ -1,35 +1,33 @@
-// Profiling aid (not part of the suite): CPU µs per request of server configurations given as
-// KEY=VALUE,… arguments, interleaved over PROBE_ROUNDS rounds, medians printed. SERVER=path runs
-// another checkout's server.mjs (say, a git worktree of an older commit, built), so two builds are
-// compared side by side in one run.
-import { here, load, median, startNode } from './processes.mjs';
+// Profiling aid (not part of the suite): server configurations given as KEY=VALUE,… arguments,
+// measured side by side like the suite's throughput runs, each paired with the first (the baseline)
+// over PROBE_ROUNDS rounds; prints each one's median CPU µs per request and the baseline's CPU per
+// request over its own, with the rounds' ratios. SERVER=path runs another checkout's server.mjs (say, a git worktree of an
+// older commit, built), so two builds are compared side by side in one run.
+import { measureInterleaved } from './macro.mjs';
+import { here, median, startNode } from './processes.mjs';
 
-const rounds = Number(process.env.PROBE_ROUNDS ?? 3);
-const seconds = Number(process.env.PROBE_SECONDS ?? 3);
+const specs = process.argv.slice(2).map((spec) => {
+  const env = Object.fromEntries(spec.split(',').map((kv) => kv.split('=')));
+  return { label: spec, env, script: env.SERVER };
+});
 const receiver = await startNode(here('./receiver.mjs'), { cpu: 0 });
-const results = new Map();
-for (let round = 0; round < rounds; round++) {
-  for (const spec of process.argv.slice(2)) {
-    const env = Object.fromEntries(spec.split(',').map((kv) => kv.split('=')));
-    const server = await startNode(env.SERVER ?? here('./server.mjs'), {
-      env: { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.first.url },
-      cpu: 1,
-      nodeArgs: env.VARIANT === 'otel-100' ? ['--import', here('./otel-reference.mjs')] : [],
-    });
-    const url = `http://127.0.0.1:${server.first.port}/models/m42`;
-    await load(url, 1, { cpu: 0 });
-    const before = await server.ask('stats');
-    const result = await load(url, seconds, { cpu: 0 });
-    const after = await server.ask('stats');
-    const us = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / result.requests;
-    if (!results.has(spec)) results.set(spec, []);
-    results.get(spec).push(us);
-    await server.stop();
+try {
+  const runs = await measureInterleaved(specs, receiver, {
+    rounds: 0,
+    pairedRounds: Number(process.env.PROBE_ROUNDS ?? 6),
+    warmup: 2,
+    seconds: Number(process.env.PROBE_SECONDS ?? 3),
+  });
+  for (const { label } of specs.slice(1)) {
+    const mine = runs.filter((run) => run.label === label);
+    const ratios = mine.map((run) => run.cpuRatio);
+    console.log(
+      `${label.padEnd(70)} ${median(mine.map((run) => run.cpuPerRequest))
+        .toFixed(1)
+        .padStart(6)} µs/req  ` +
+        `x${median(ratios).toFixed(3)}  [${ratios.map((v) => v.toFixed(2)).join(' ')}]`,
+    );
   }
+} finally {
+  await receiver.stop();
 }
-for (const [spec, values] of results) {
-  console.log(
-    `${spec.padEnd(70)} ${median(values).toFixed(1).padStart(6)} µs/req  [${values.map((v) => v.toFixed(0)).join(' ')}]`,
-  );
-}
-await receiver.stop();

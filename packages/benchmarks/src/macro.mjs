@@ -1,5 +1,6 @@
 // Throughput of the same route per framework and variant, server and load generator on separate
-// cores, interleaved rounds, each variant's ratio to bare taken within its round.
+// cores: all of a framework's variants started together and kept warm, then measured alone in
+// short interleaved bursts and paired with bare (see measureInterleaved).
 import { here, load, median, startNode } from './processes.mjs';
 
 export const FRAMEWORKS = ['express', 'fastify', 'nest'];
@@ -7,45 +8,142 @@ export const VARIANTS = ['bare', 'disabled', 'context-only', 'ours-10', 'ours-10
 const SERVER_CPU = 1;
 const LOAD_CPU = 0;
 
-async function measure(framework, variant, receiver, { warmup, seconds }) {
-  const env = {
-    FRAMEWORK: framework,
-    VARIANT: variant,
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.first.url,
-    NODE_ENV: 'production',
+/**
+ * A server configuration to measure: `env` for server.mjs (FRAMEWORK, VARIANT, knobs), or another
+ * checkout's server given as `script`.
+ */
+function serverOptions(spec, receiver, tracesPath) {
+  return {
+    env: {
+      NODE_ENV: 'production',
+      ...spec.env,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.first.origin}${tracesPath}`,
+    },
+    cpu: SERVER_CPU,
+    nodeArgs: spec.env.VARIANT === 'otel-100' ? ['--import', here('./otel-reference.mjs')] : [],
   };
-  const nodeArgs = variant === 'otel-100' ? ['--import', here('./otel-reference.mjs')] : [];
-  const server = await startNode(here('./server.mjs'), { env, cpu: SERVER_CPU, nodeArgs });
+}
+
+let serversStarted = 0;
+
+async function burst(server, receiver, seconds) {
+  const url = `http://127.0.0.1:${server.first.port}/models/m42`;
+  const spansOf = async () => (await receiver.ask('stats')).byPath[server.tracesPath] ?? 0;
+  const before = await server.ask('stats');
+  const spansBefore = await spansOf();
+  const result = await load(url, seconds, { cpu: LOAD_CPU });
+  // 'stats' flushes the pending spans first: their export is charged to this burst.
+  const after = await server.ask('stats', 60_000);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const spansAfter = await spansOf();
+  const cpuMicros = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+  return {
+    rps: result.rps,
+    p99: result.p99,
+    requests: result.requests,
+    non2xx: result.non2xx + result.errors,
+    cpuPerRequest: cpuMicros / Math.max(1, result.requests),
+    rssMB: after.rss / 2 ** 20,
+    spansReceived: spansAfter - spansBefore,
+    dropped: after.export?.dropped ?? null,
+    failed: after.export?.failed ?? null,
+  };
+}
+
+/** Starts every spec's server, warmed up, its spans flushed. */
+async function startWarm(specs, receiver, warmup) {
+  const running = [];
   try {
-    const url = `http://127.0.0.1:${server.first.port}/models/m42`;
-    await load(url, warmup, { cpu: LOAD_CPU });
-    const before = await server.ask('stats');
-    const spansBefore = (await receiver.ask('stats')).spans;
-    const result = await load(url, seconds, { cpu: LOAD_CPU });
-    const after = await server.ask('stats', 60_000);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const spansAfter = (await receiver.ask('stats')).spans;
-    const cpuMicros = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
-    return {
-      framework,
-      variant,
-      rps: result.rps,
-      p99: result.p99,
-      requests: result.requests,
-      non2xx: result.non2xx + result.errors,
-      cpuPerRequest: cpuMicros / Math.max(1, result.requests),
-      rssMB: after.rss / 2 ** 20,
-      spansReceived: spansAfter - spansBefore,
-      dropped: after.export?.dropped ?? null,
-      failed: after.export?.failed ?? null,
-    };
+    for (const spec of specs) {
+      const tracesPath = `/server-${serversStarted++}/v1/traces`;
+      const server = await startNode(
+        spec.script ?? here('./server.mjs'),
+        serverOptions(spec, receiver, tracesPath),
+      );
+      server.tracesPath = tracesPath;
+      running.push(server);
+      await load(`http://127.0.0.1:${server.first.port}/models/m42`, warmup, { cpu: LOAD_CPU });
+      // Flushes the warm-up's spans, which would otherwise reach the receiver in another's burst.
+      await server.ask('stats', 60_000);
+    }
+    return running;
+  } catch (error) {
+    await Promise.all(running.map((server) => server.stop()));
+    throw error;
+  }
+}
+
+/**
+ * Measures `specs` ({ label, env, script?, tags? }) side by side, the first being the baseline
+ * (bare), all started at once and warmed up. Two phases:
+ * - solo: `rounds` rounds of one `seconds` burst per spec, alone on the server core, the order
+ *   rotating from round to round: throughput, latency, memory and spans at full load, and
+ *   `ratio`, req/s over the baseline's in the same round;
+ * - paired: `pairedRounds` rounds in which each spec is loaded at the same time as the baseline,
+ *   the two servers sharing the server core: `cpuRatio`, the baseline's CPU µs per request over
+ *   the spec's, measured over the same seconds. This machine's speed swings by half within
+ *   seconds (other tenants' memory traffic), which no sequential order cancels; two servers
+ *   measured at once see the same machine. Bare against bare reads 1.00 ± 0.04 this way.
+ * Returns every run, tagged with its phase.
+ */
+export async function measureInterleaved(
+  specs,
+  receiver,
+  { rounds, pairedRounds = rounds, warmup, seconds, onRun = () => {} },
+) {
+  const running = await startWarm(specs, receiver, warmup);
+  const tagged = (index, round, phase, run) => ({
+    ...specs[index].tags,
+    label: specs[index].label,
+    round,
+    phase,
+    ...run,
+  });
+  try {
+    const runs = [];
+    for (let round = 0; round < rounds; round++) {
+      const inRound = new Array(specs.length);
+      for (let step = 0; step < specs.length; step++) {
+        const index = (step + round) % specs.length;
+        inRound[index] = tagged(index, round, 'solo', await burst(running[index], receiver, seconds));
+      }
+      for (const run of inRound) {
+        run.ratio = run.rps / inRound[0].rps;
+        runs.push(run);
+        onRun(run);
+      }
+    }
+    for (let round = 0; round < pairedRounds; round++) {
+      for (let step = 0; step < specs.length - 1; step++) {
+        const index = 1 + ((step + round) % (specs.length - 1));
+        // The baseline is loaded in every pairing, the other server sat idle since its last one
+        // (when V8 shrinks an idle heap): an unmeasured second of load together first, or the
+        // other starts each pairing colder, and bare against bare reads 0.94 instead of 1.00.
+        await Promise.all(
+          [running[0], running[index]].map((server) =>
+            load(`http://127.0.0.1:${server.first.port}/models/m42`, 1, { cpu: LOAD_CPU }),
+          ),
+        );
+        const [baseline, other] = await Promise.all([
+          burst(running[0], receiver, seconds),
+          burst(running[index], receiver, seconds),
+        ]);
+        const run = tagged(index, round, 'paired', other);
+        run.cpuRatio = baseline.cpuPerRequest / other.cpuPerRequest;
+        run.baselineCpuPerRequest = baseline.cpuPerRequest;
+        runs.push(run);
+        onRun(run);
+      }
+    }
+    return runs;
   } finally {
-    await server.stop();
+    await Promise.all(running.map((server) => server.stop()));
   }
 }
 
 export async function runMacro({
   rounds,
+  pairedRounds = rounds,
   warmup,
   seconds,
   frameworks = FRAMEWORKS,
@@ -55,22 +153,24 @@ export async function runMacro({
   const receiver = await startNode(here('./receiver.mjs'), { cpu: LOAD_CPU });
   const runs = [];
   try {
-    for (let round = 0; round < rounds; round++) {
-      for (const framework of frameworks) {
-        let bare;
-        for (const variant of variants) {
-          const run = await measure(framework, variant, receiver, { warmup, seconds });
-          run.round = round;
-          if (variant === 'bare') bare = run;
-          run.ratio = bare ? run.rps / bare.rps : Number.NaN;
-          runs.push(run);
-          log(
-            `round ${round + 1}/${rounds} ${framework.padEnd(7)} ${variant.padEnd(9)} ${run.rps.toFixed(0).padStart(6)} req/s  ` +
-              `x${run.ratio.toFixed(2)}  p99 ${run.p99} ms  ${run.cpuPerRequest.toFixed(1)} µs CPU/req  ` +
-              `spans ${run.spansReceived}${run.dropped ? ` dropped ${run.dropped}` : ''}`,
-          );
-        }
-      }
+    for (const framework of frameworks) {
+      const specs = variants.map((variant) => ({
+        label: `${framework} ${variant}`,
+        env: { FRAMEWORK: framework, VARIANT: variant },
+        tags: { framework, variant },
+      }));
+      const onRun = (run) =>
+        log(
+          run.phase === 'solo'
+            ? `solo   ${run.round + 1}/${rounds} ${framework.padEnd(7)} ${run.variant.padEnd(12)} ${run.rps.toFixed(0).padStart(6)} req/s  ` +
+                `x${run.ratio.toFixed(2)}  p99 ${run.p99} ms  ${run.cpuPerRequest.toFixed(1)} µs CPU/req  ` +
+                `spans ${run.spansReceived}${run.dropped ? ` dropped ${run.dropped}` : ''}`
+            : `paired ${run.round + 1}/${pairedRounds} ${framework.padEnd(7)} ${run.variant.padEnd(12)} ` +
+                `${run.cpuPerRequest.toFixed(1)} µs CPU/req against bare's ${run.baselineCpuPerRequest.toFixed(1)}  x${run.cpuRatio.toFixed(2)}`,
+        );
+      runs.push(
+        ...(await measureInterleaved(specs, receiver, { rounds, pairedRounds, warmup, seconds, onRun })),
+      );
     }
   } finally {
     await receiver.stop();
@@ -83,19 +183,25 @@ function summarize(runs, frameworks, variants) {
   for (const framework of frameworks) {
     for (const variant of variants) {
       const mine = runs.filter((run) => run.framework === framework && run.variant === variant);
-      const requests = mine.reduce((sum, run) => sum + run.requests, 0);
+      const solo = mine.filter((run) => run.phase === 'solo');
+      const paired = mine.filter((run) => run.phase === 'paired');
+      const requests = solo.reduce((sum, run) => sum + run.requests, 0);
       rows.push({
         framework,
         variant,
-        rps: median(mine.map((run) => run.rps)),
-        ratio: median(mine.map((run) => run.ratio)),
-        p99: median(mine.map((run) => run.p99)),
-        cpuPerRequest: median(mine.map((run) => run.cpuPerRequest)),
-        rssMB: median(mine.map((run) => run.rssMB)),
-        spansPerRequest: mine.reduce((sum, run) => sum + run.spansReceived, 0) / Math.max(1, requests),
+        rps: median(solo.map((run) => run.rps)),
+        ratio: median(solo.map((run) => run.ratio)),
+        // The baseline's own figures come from its solo runs; every other from its paired runs.
+        cpuRatio: paired.length === 0 ? 1 : median(paired.map((run) => run.cpuRatio)),
+        cpuPerRequest: median((paired.length === 0 ? solo : paired).map((run) => run.cpuPerRequest)),
+        bareCpuPerRequest: median(paired.map((run) => run.baselineCpuPerRequest)),
+        p99: median(solo.map((run) => run.p99)),
+        rssMB: median(solo.map((run) => run.rssMB)),
+        spansPerRequest: solo.reduce((sum, run) => sum + run.spansReceived, 0) / Math.max(1, requests),
+        // The processor counts what it dropped since the server started: the last count is the total.
         dropped: mine.every((run) => run.dropped === null)
           ? null
-          : mine.reduce((sum, run) => sum + (run.dropped ?? 0), 0),
+          : Math.max(...mine.map((run) => run.dropped ?? 0)),
         non2xx: mine.reduce((sum, run) => sum + run.non2xx, 0),
       });
     }

@@ -1,7 +1,9 @@
 // The benchmark's collector, in a process of its own: accepts OTLP/HTTP protobuf and counts the
 // spans by walking the wire format (ExportTraceServiceRequest.resource_spans[1] ->
 // ResourceSpans.scope_spans[2] -> ScopeSpans.spans[2]) instead of decoding them, so it costs the
-// load generator's core little. A "stats" line on stdin prints the count.
+// load generator's core little. Counted by URL path too: servers measured side by side each send to
+// a path of their own, so a late export is never counted as another server's. A "stats" line on
+// stdin prints the counts.
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 
@@ -51,12 +53,15 @@ function countSpans(body) {
 }
 
 let received = 0;
+const byPath = {};
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
     try {
-      received += countSpans(Buffer.concat(chunks));
+      const spans = countSpans(Buffer.concat(chunks));
+      received += spans;
+      byPath[req.url] = (byPath[req.url] ?? 0) + spans;
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     } catch {
       res.writeHead(400).end();
@@ -64,8 +69,9 @@ const server = createServer((req, res) => {
   });
 });
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${server.address().port}/v1/traces` })}\n`);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  process.stdout.write(`${JSON.stringify({ origin, url: `${origin}/v1/traces` })}\n`);
 });
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'stats') process.stdout.write(`${JSON.stringify({ spans: received })}\n`);
+  if (line.trim() === 'stats') process.stdout.write(`${JSON.stringify({ spans: received, byPath })}\n`);
 });

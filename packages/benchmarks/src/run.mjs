@@ -16,6 +16,7 @@ const only = new Set((process.env.BENCH_ONLY ?? 'micro,macro,outage').split(',')
 const settings = smoke
   ? {
       rounds: 1,
+      pairedRounds: 1,
       warmup: 1,
       seconds: 1,
       outageSeconds: 6,
@@ -25,9 +26,10 @@ const settings = smoke
       batches: 2,
     }
   : {
-      rounds: Number(process.env.BENCH_ROUNDS ?? 5),
-      warmup: 2,
-      seconds: 8,
+      rounds: Number(process.env.BENCH_ROUNDS ?? 4),
+      pairedRounds: Number(process.env.BENCH_PAIRED_ROUNDS ?? 8),
+      warmup: 3,
+      seconds: 3,
       outageSeconds: 60,
       microRounds: 7,
       calls: 300_000,

@@ -13,6 +13,7 @@ const ours = variant === 'disabled' || variant.startsWith('ours-');
 const experiment = process.env.BENCH_METRICS === '0' ? { metrics: false } : {};
 if (process.env.BENCH_TRACERESPONSE === '0') experiment.traceResponseHeader = false;
 if (process.env.BENCH_TENANT === '0') experiment.tenant = false;
+if (process.env.BENCH_HANDLER_SPANS === '0') experiment.handlerSpans = false;
 
 const model = (id) => ({ id, name: 'resnet-50', framework: 'pytorch', version: 3, tags: ['vision', 'prod'] });
 
@@ -92,7 +93,7 @@ async function nest() {
   const imports = [];
   if (ours) {
     const { TracingModule } = await import('@maestro/tracing-nest');
-    imports.push(TracingModule.forRoot({ tracing }));
+    imports.push(TracingModule.forRoot({ tracing, ...experiment }));
   }
   class AppModule {}
   Module({ imports, controllers: [ModelsController] })(AppModule);
