@@ -51,6 +51,8 @@ export function expressTracing(options: ExpressTracingOptions = {}): ExpressTrac
   const lifecycle = new HttpLifecycle(options, {
     resolveRoute: (request) => expressRoute(request as ExpressRequest),
   });
+  // With tracing off a request's context is the one already active: nothing to enter.
+  const tracingOn = lifecycle.tracing.enabled;
   const registry = typeof options.metrics === 'object' ? options.metrics.registry : undefined;
   const serveMetrics =
     metricsPath === false || options.metrics === false
@@ -72,7 +74,7 @@ export function expressTracing(options: ExpressTracingOptions = {}): ExpressTrac
       return;
     }
     const state = lifecycle.start(request, response, url);
-    if (state === undefined) {
+    if (state === undefined || !tracingOn) {
       next();
       return;
     }
@@ -99,7 +101,7 @@ export function expressTracing(options: ExpressTracingOptions = {}): ExpressTrac
         return;
       }
       const state = lifecycle.start(request, response, url);
-      if (state === undefined) return handle.call(this, request, response, callback);
+      if (state === undefined || !tracingOn) return handle.call(this, request, response, callback);
       return context.with(state.context, handle, this, request, response, callback);
     };
   };

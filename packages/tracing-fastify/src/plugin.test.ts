@@ -331,5 +331,31 @@ describe.each(versions)('%s', (_name, fastify) => {
         await app.close();
       }
     });
+
+    it('tracing disabled: serves and counts requests, bodies included, with no span and no traceresponse', async () => {
+      const disabled = createTestTracing({ enabled: false });
+      const app = await buildApp({ tracing: disabled.tracing });
+      const address = await app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const read = await request(`${address}/models/m3`);
+        expect(await read.json()).toEqual({ id: 'm3' });
+        expect(read.headers.get('traceresponse')).toBeNull();
+        const train = await request(`${address}/models/train`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ epochs: 2 }),
+        });
+        expect(await train.json()).toEqual({ model_id: 'model-1' });
+        const text = await (await request(`${address}/metrics`)).text();
+        for (const route of ['/models/:id', '/models/train']) {
+          expect(sampleValue(text, 'http_server_requests_total', { route, status_code: '200' })).toBe(1);
+        }
+        expect(disabled.spans()).toEqual([]);
+        expect(testing.spans()).toEqual([]);
+      } finally {
+        await app.close();
+        await disabled.shutdown();
+      }
+    });
   });
 });

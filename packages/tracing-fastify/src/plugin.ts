@@ -33,6 +33,7 @@ export function registerTracingHooks(
   // Fastify knows the route when the request arrives, so the route is set in onRequest.
   const lifecycle = new HttpLifecycle(options, { setsTraceResponseHeader: true });
   (fastify as FastifyInstance & { [INSTALLED]?: HttpLifecycle })[INSTALLED] = lifecycle;
+  const tracingOn = lifecycle.tracing.enabled;
 
   // The request state lives in core, keyed by the raw request: nothing undeclared is added to
   // Fastify's request objects, whose fixed shape keeps its hot path fast.
@@ -50,17 +51,22 @@ export function registerTracingHooks(
     if (state === undefined) return next();
     if (state.traceResponse !== undefined) reply.header('traceresponse', state.traceResponse);
     state.route ??= request.is404 ? undefined : routeOptions.url;
+    // With tracing off the request's context is the one already active: nothing to enter.
+    if (!tracingOn) return next();
     context.with(state.context, next);
   });
 
   // Body parsing resumes from the socket's async context; re-enter the request's context so the
   // handler (and its own spans and outbound calls) run inside the server span. Without a body the
-  // hooks run on synchronously from onRequest, still inside it: nothing to re-enter.
-  fastify.addHook('preHandler', (request, _reply, next) => {
-    const state = requestState(request.raw);
-    if (state === undefined || context.active() === state.context) return next();
-    context.with(state.context, next);
-  });
+  // hooks run on synchronously from onRequest, still inside it: nothing to re-enter. With tracing
+  // off there is no context of ours, and no hook: each one costs every request Fastify's hook runner.
+  if (tracingOn) {
+    fastify.addHook('preHandler', (request, _reply, next) => {
+      const state = requestState(request.raw);
+      if (state === undefined || context.active() === state.context) return next();
+      context.with(state.context, next);
+    });
+  }
 
   fastify.addHook('onError', (_request, reply, error, next) => {
     lifecycle.recordError(reply.raw, error);
