@@ -1,9 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import http, { IncomingMessage, ServerResponse } from 'node:http';
+import { type AddressInfo, Socket } from 'node:net';
 import { type Sampler, SamplingDecision } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestTracing } from '../testing/index.ts';
-import { HttpLifecycle } from './lifecycle.ts';
+import { HttpLifecycle, requestState } from './lifecycle.ts';
 
 /** Samples the requests for /sampled, as a ratio sampler would pick some of a service's requests. */
 const samplesOnePath: Sampler = {
@@ -48,5 +48,46 @@ describe('HttpLifecycle on a plain node:http server', () => {
     expect(testing.spans().map((span) => span.attributes['url.path'])).toEqual(['/sampled']);
     expect(testing.spans()[0]?.attributes['client.address']).toBe('127.0.0.1');
     expect(socketKeys.get('/not-sampled')).toEqual(socketKeys.get('/sampled'));
+  });
+
+  it('finds a request by its request, its response and its recording span until the response closes', async () => {
+    const lifecycle = new HttpLifecycle({ tracing: testing.tracing, metrics: false });
+    const states: Array<ReturnType<typeof requestState>> = [];
+    const server = http.createServer((request, response) => {
+      const state = lifecycle.start(request, response);
+      states.push(requestState(request), requestState(response), state && requestState(state.span));
+      expect(states.every((found) => found === state)).toBe(true);
+      response.on('close', () => states.push(requestState(request), requestState(response)));
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await fetch(`http://127.0.0.1:${port}/sampled`).then((response) => response.text());
+      await testing.waitForSpans(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(states).toHaveLength(5);
+    expect(states[0]?.method).toBe('GET');
+    // Ended on 'close' (our listener runs first): forgotten by both keys.
+    expect(states.slice(3)).toEqual([undefined, undefined]);
+    testing.reset();
+  });
+
+  it('keeps the state of a response made for another request under that response', () => {
+    const lifecycle = new HttpLifecycle({ tracing: testing.tracing, metrics: false });
+    const request = new IncomingMessage(new Socket());
+    request.method = 'GET';
+    request.url = '/not-sampled';
+    request.headers = {};
+    const response = new ServerResponse(new IncomingMessage(new Socket()));
+    const state = lifecycle.start(request, response);
+    expect(state).toBeDefined();
+    expect(requestState(request)).toBe(state);
+    expect(requestState(response)).toBe(state);
+    lifecycle.finish(response);
+    expect(requestState(request)).toBeUndefined();
+    expect(requestState(response)).toBeUndefined();
   });
 });

@@ -42,15 +42,28 @@ const KNOWN_METHODS = new Set([
   'QUERY',
 ]);
 /**
- * Request state by response. A WeakMap rather than a property on the response: adding a property
- * to Node's response objects changes their shape and slowed every request by several µs. Shared
- * through the global symbol registry so the ESM and CommonJS builds, if both get loaded, agree.
+ * Request state by request (and by SERVER span while it records). A WeakMap rather than a property
+ * on Node's objects: adding a property changes their shape and slowed every request by several µs.
+ * The response finds it through `response.req`, which Node sets on every ServerResponse: one entry
+ * per request instead of two, as each WeakMap entry costs a set and a delete on every request.
+ * Shared through the global symbol registry so the ESM and CommonJS builds, if both get loaded,
+ * agree; the key names this layout, so a copy keyed otherwise never shares the map.
  */
-type StateKey = IncomingMessage | ServerResponse | Span;
-const STATES_KEY = Symbol.for('@maestro/tracing-core/request-states');
+type StateKey = IncomingMessage | Span;
+const STATES_KEY = Symbol.for('@maestro/tracing-core/request-states-by-request');
 const globalSlot = globalThis as { [STATES_KEY]?: WeakMap<StateKey, RequestState> };
 globalSlot[STATES_KEY] ??= new WeakMap();
 const STATES = globalSlot[STATES_KEY];
+
+/** A response by shape: Node's ServerResponse, or a framework's or HTTP/2's look-alike. */
+function isResponse(key: IncomingMessage | ServerResponse | Span): key is ServerResponse {
+  return typeof (key as { writeHead?: unknown }).writeHead === 'function';
+}
+
+/** The key a response's state is found under: its request, or itself when it has none. */
+function responseKey(response: ServerResponse): IncomingMessage {
+  return (response.req as IncomingMessage | undefined) ?? (response as unknown as IncomingMessage);
+}
 
 /** The per-request state the lifecycle keeps on the response. */
 export interface RequestState {
@@ -179,7 +192,7 @@ export class HttpLifecycle {
     this.#adapterSetsTraceResponse = adapter.setsTraceResponseHeader ?? false;
     const lifecycle = this;
     this.#onClose = function onClose(this: ServerResponse) {
-      const state = STATES.get(this);
+      const state = STATES.get(responseKey(this));
       if (state !== undefined) lifecycle.#end(state, this, !this.writableFinished);
     };
   }
@@ -200,7 +213,7 @@ export class HttpLifecycle {
   ): RequestState | undefined {
     // A second adapter on the same request (Nest over an Express app that has our middleware too)
     // shares the first one's span: one SERVER span and one count per request.
-    const existing = STATES.get(response);
+    const existing = STATES.get(responseKey(response));
     if (existing !== undefined) return existing;
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
@@ -279,8 +292,11 @@ export class HttpLifecycle {
       tracer: tracingOn ? this.tracing.tracer : undefined,
       traceResponse,
     };
-    STATES.set(response, state);
     STATES.set(request, state);
+    // Only a response built for another request than the one given (hand-made in a test, say)
+    // needs an entry of its own.
+    const viaResponse = responseKey(response);
+    if (viaResponse !== request) STATES.set(viaResponse, state);
     // Found by its span only where that span records: nothing is ever added to a non-recording one.
     if (recording) STATES.set(span, state);
     // An adopted span must get its route and status before its owner ends it on 'finish'.
@@ -392,8 +408,9 @@ export class HttpLifecycle {
   #end(state: RequestState, response: ServerResponse, aborted: boolean): void {
     if (state.ended) return;
     state.ended = true;
-    STATES.delete(response);
     STATES.delete(state.request);
+    const viaResponse = responseKey(response);
+    if (viaResponse !== state.request) STATES.delete(viaResponse);
     const durationMs = performance.now() - state.startedAt;
     const statusCode = response.statusCode;
     const template = state.route ?? this.#resolveRoute?.(state.request, response);
@@ -482,7 +499,7 @@ function mergeBaggage(active: Context, withTenant: Context): Context {
  * Express middleware, a Fastify request decorator) reach the same span.
  */
 export function requestState(key: IncomingMessage | ServerResponse | Span): RequestState | undefined {
-  return STATES.get(key);
+  return STATES.get(isResponse(key) ? responseKey(key) : key);
 }
 
 /** Records an error on the request's SERVER span once; the final status decides whether it is ERROR. */
