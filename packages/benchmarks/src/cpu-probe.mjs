@@ -1,8 +1,9 @@
 // Profiling aid (not part of the suite): server configurations given as KEY=VALUE,… arguments,
-// measured side by side like the suite's throughput runs, each paired with the first (the baseline)
-// over PROBE_ROUNDS rounds; prints each one's median CPU µs per request and the baseline's CPU per
-// request over its own, with the rounds' ratios. SERVER=path runs another checkout's server.mjs (say, a git worktree of an
-// older commit, built), so two builds are compared side by side in one run.
+// measured side by side like the suite's throughput runs, each paired with the first (the
+// baseline) over PROBE_ROUNDS rounds; prints each one's median CPU µs per request and the
+// baseline's CPU per request over its own, with the rounds' ratios. SERVER=path runs another
+// checkout's server.mjs (say, a git worktree of an older commit, built), so two builds are
+// compared side by side in one run.
 import { measureInterleaved } from './macro.mjs';
 import { here, median, startNode } from './processes.mjs';
 

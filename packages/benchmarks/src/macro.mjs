@@ -26,8 +26,11 @@ function serverOptions(spec, receiver, tracesPath) {
 
 let serversStarted = 0;
 
+/** The benchmark route on a started server. */
+const routeUrl = (server) => `http://127.0.0.1:${server.first.port}/models/m42`;
+
 async function burst(server, receiver, seconds) {
-  const url = `http://127.0.0.1:${server.first.port}/models/m42`;
+  const url = routeUrl(server);
   const spansOf = async () => (await receiver.ask('stats')).byPath[server.tracesPath] ?? 0;
   const before = await server.ask('stats');
   const spansBefore = await spansOf();
@@ -62,7 +65,7 @@ async function startWarm(specs, receiver, warmup) {
       );
       server.tracesPath = tracesPath;
       running.push(server);
-      await load(`http://127.0.0.1:${server.first.port}/models/m42`, warmup, { cpu: LOAD_CPU });
+      await load(routeUrl(server), warmup, { cpu: LOAD_CPU });
       // Flushes the warm-up's spans, which would otherwise reach the receiver in another's burst.
       await server.ask('stats', 60_000);
     }
@@ -120,9 +123,7 @@ export async function measureInterleaved(
         // (when V8 shrinks an idle heap): an unmeasured second of load together first, or the
         // other starts each pairing colder, and bare against bare reads 0.94 instead of 1.00.
         await Promise.all(
-          [running[0], running[index]].map((server) =>
-            load(`http://127.0.0.1:${server.first.port}/models/m42`, 1, { cpu: LOAD_CPU }),
-          ),
+          [running[0], running[index]].map((server) => load(routeUrl(server), 1, { cpu: LOAD_CPU })),
         );
         const [baseline, other] = await Promise.all([
           burst(running[0], receiver, seconds),

@@ -65,7 +65,7 @@ function responseKey(response: ServerResponse): IncomingMessage {
   return (response.req as IncomingMessage | undefined) ?? (response as unknown as IncomingMessage);
 }
 
-/** The per-request state the lifecycle keeps on the response. */
+/** The per-request state the lifecycle keeps while a request is served. */
 export interface RequestState {
   /** The SERVER span (non-recording when tracing is off or the request is not sampled). */
   readonly span: Span;
@@ -213,7 +213,8 @@ export class HttpLifecycle {
   ): RequestState | undefined {
     // A second adapter on the same request (Nest over an Express app that has our middleware too)
     // shares the first one's span: one SERVER span and one count per request.
-    const existing = STATES.get(responseKey(response));
+    const viaResponse = responseKey(response);
+    const existing = STATES.get(viaResponse);
     if (existing !== undefined) return existing;
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
@@ -295,7 +296,6 @@ export class HttpLifecycle {
     STATES.set(request, state);
     // Only a response built for another request than the one given (hand-made in a test, say)
     // needs an entry of its own.
-    const viaResponse = responseKey(response);
     if (viaResponse !== request) STATES.set(viaResponse, state);
     // Found by its span only where that span records: nothing is ever added to a non-recording one.
     if (recording) STATES.set(span, state);
