@@ -8,6 +8,8 @@ import { createInterface } from 'node:readline';
 const framework = process.env.FRAMEWORK ?? 'express';
 const variant = process.env.VARIANT ?? 'bare';
 const ours = variant === 'disabled' || variant.startsWith('ours-');
+// Loads and configures ours, but installs no adapter: what the loaded code alone costs.
+const adapter = ours && process.env.BENCH_ADAPTER !== '0';
 
 // Knobs for profiling experiments only; the suite never sets them.
 const experiment = process.env.BENCH_METRICS === '0' ? { metrics: false } : {};
@@ -47,7 +49,7 @@ async function express() {
   const { default: expressApp } = await import('express');
   const app = expressApp();
   let tracingMiddleware;
-  if (ours) {
+  if (adapter) {
     const { expressTracing } = await import('@maestro/tracing-express');
     tracingMiddleware = expressTracing({ tracing, ...experiment });
     tracingMiddleware.install(app);
@@ -65,7 +67,7 @@ async function express() {
 async function fastify() {
   const { default: fastifyApp } = await import('fastify');
   const app = fastifyApp();
-  if (ours) {
+  if (adapter) {
     const { fastifyTracing } = await import('@maestro/tracing-fastify');
     await app.register(fastifyTracing, { tracing });
   }
@@ -91,7 +93,7 @@ async function nest() {
   Get(':id')(ModelsController.prototype, 'findOne', descriptor);
   Controller('models')(ModelsController);
   const imports = [];
-  if (ours) {
+  if (adapter) {
     const { TracingModule } = await import('@maestro/tracing-nest');
     imports.push(TracingModule.forRoot({ tracing, ...experiment }));
   }

@@ -57,7 +57,9 @@ describe('HttpLifecycle on a plain node:http server', () => {
       const state = lifecycle.start(request, response);
       states.push(requestState(request), requestState(response), state && requestState(state.span));
       expect(states.every((found) => found === state)).toBe(true);
-      response.on('close', () => states.push(requestState(request), requestState(response)));
+      response.on('close', () =>
+        states.push(requestState(request), requestState(response), state && requestState(state.span)),
+      );
       response.end('ok');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,10 +70,44 @@ describe('HttpLifecycle on a plain node:http server', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
-    expect(states).toHaveLength(5);
+    expect(states).toHaveLength(6);
     expect(states[0]?.method).toBe('GET');
-    // Ended on 'close' (our listener runs first): forgotten by both keys.
-    expect(states.slice(3)).toEqual([undefined, undefined]);
+    // Ended on 'close' (our listener runs first): forgotten by all three keys.
+    expect(states.slice(3)).toEqual([undefined, undefined, undefined]);
+    testing.reset();
+  });
+
+  it('reads server.address and server.port from the Host header of each request', () => {
+    const lifecycle = new HttpLifecycle({ tracing: testing.tracing, metrics: false });
+    const hosts = [
+      'models.internal:8443',
+      'models.internal:8443',
+      '[::1]:3000',
+      'bad host!',
+      'models.internal:8443',
+      'gpu-7',
+    ];
+    for (const host of hosts) {
+      const request = new IncomingMessage(new Socket());
+      request.method = 'GET';
+      request.url = '/sampled';
+      request.headers = { host };
+      const response = new ServerResponse(request);
+      lifecycle.start(request, response);
+      lifecycle.finish(response);
+    }
+    expect(
+      testing.spans().map(({ attributes }) => [attributes['server.address'], attributes['server.port']]),
+    ).toEqual([
+      ['models.internal', 8443],
+      ['models.internal', 8443],
+      ['[::1]', 3000],
+      // A malformed Host names no server; the next request's is read afresh.
+      [undefined, undefined],
+      ['models.internal', 8443],
+      // No port in the header: the port the socket accepted on, here none, so HTTP's default.
+      ['gpu-7', 80],
+    ]);
     testing.reset();
   });
 

@@ -23,6 +23,7 @@ import { getDefaultMetricsRegistry } from '../metrics/registry.ts';
 import { ExcludedPaths } from '../sampling/samplers.ts';
 import { configureTracing, type TracingRuntime } from '../setup.ts';
 import { NOOP_SPAN } from '../spans/helpers.ts';
+import { REQUEST_STATE_SLOT } from '../spans/lean-tracer.ts';
 import type { TracingHandle, TracingOptions } from '../types.ts';
 import { capturableHeaders, redactQuery, sensitiveQueryKeys } from './redaction.ts';
 import { RouteLabels, UNMATCHED_ROUTE } from './route-labels.ts';
@@ -42,7 +43,8 @@ const KNOWN_METHODS = new Set([
   'QUERY',
 ]);
 /**
- * Request state by request (and by SERVER span while it records). A WeakMap rather than a property
+ * Request state by request (and by a recording SERVER span that is not ours, such as one the
+ * OpenTelemetry HTTP instrumentation opened: ours carry it in a field). A WeakMap rather than a property
  * on Node's objects: adding a property changes their shape and slowed every request by several µs.
  * The response finds it through `response.req`, which Node sets on every ServerResponse: one entry
  * per request instead of two, as each WeakMap entry costs a set and a delete on every request.
@@ -50,6 +52,8 @@ const KNOWN_METHODS = new Set([
  * agree; the key names this layout, so a copy keyed otherwise never shares the map.
  */
 type StateKey = IncomingMessage | Span;
+/** Our own spans carry their request's state in a field ({@link REQUEST_STATE_SLOT}); others go in the map. */
+type SlottedSpan = Span & { [REQUEST_STATE_SLOT]: RequestState | undefined };
 const STATES_KEY = Symbol.for('@maestro/tracing-core/request-states-by-request');
 const globalSlot = globalThis as { [STATES_KEY]?: WeakMap<StateKey, RequestState> };
 globalSlot[STATES_KEY] ??= new WeakMap();
@@ -298,7 +302,10 @@ export class HttpLifecycle {
     // needs an entry of its own.
     if (viaResponse !== request) STATES.set(viaResponse, state);
     // Found by its span only where that span records: nothing is ever added to a non-recording one.
-    if (recording) STATES.set(span, state);
+    if (recording) {
+      if (REQUEST_STATE_SLOT in span) (span as SlottedSpan)[REQUEST_STATE_SLOT] = state;
+      else STATES.set(span, state);
+    }
     // An adopted span must get its route and status before its owner ends it on 'finish'.
     if (adopted !== undefined) response.prependListener('finish', this.#onClose);
     // 'close' comes once per response, after 'finish' or on an abort: no need for once()'s wrapper.
@@ -419,7 +426,10 @@ export class HttpLifecycle {
     const { span } = state;
     const ids = span.spanContext();
     const recording = span.isRecording();
-    if (recording) STATES.delete(span);
+    if (recording) {
+      if (REQUEST_STATE_SLOT in span) (span as SlottedSpan)[REQUEST_STATE_SLOT] = undefined;
+      else STATES.delete(span);
+    }
     const sampled = recording && (ids.traceFlags & TraceFlags.SAMPLED) !== 0;
 
     if (recording) {
@@ -499,7 +509,8 @@ function mergeBaggage(active: Context, withTenant: Context): Context {
  * Express middleware, a Fastify request decorator) reach the same span.
  */
 export function requestState(key: IncomingMessage | ServerResponse | Span): RequestState | undefined {
-  return STATES.get(isResponse(key) ? responseKey(key) : key);
+  if (isResponse(key)) return STATES.get(responseKey(key));
+  return (key as Partial<SlottedSpan>)[REQUEST_STATE_SLOT] ?? STATES.get(key);
 }
 
 /** Records an error on the request's SERVER span once; the final status decides whether it is ERROR. */
@@ -530,12 +541,28 @@ function checkPositive(name: string, value: number): number {
   return value;
 }
 
-function parseHost(host: string | undefined): { name: string; port: number | undefined } | undefined {
+interface ParsedHost {
+  readonly name: string;
+  readonly port: number | undefined;
+}
+
+// Nearly every request to a server names the same host: the last one parsed is kept, as the regular
+// expression cost about a twentieth of a sampled request's tracing work.
+let lastHost: string | undefined;
+let lastParsedHost: ParsedHost | undefined;
+
+function parseHost(host: string | undefined): ParsedHost | undefined {
   if (host === undefined || host.length === 0 || host.length > 300) return undefined;
+  if (host === lastHost) return lastParsedHost;
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(host);
-  if (match === null) return undefined;
-  const port = match[2] === undefined ? undefined : Number(match[2]);
-  return { name: match[1]!, port: port !== undefined && port <= 65535 ? port : undefined };
+  const port = match?.[2] === undefined ? undefined : Number(match[2]);
+  const parsed =
+    match === null
+      ? undefined
+      : { name: match[1]!, port: port !== undefined && port <= 65535 ? port : undefined };
+  lastHost = host;
+  lastParsedHost = parsed;
+  return parsed;
 }
 
 function clientAddress(request: IncomingMessage): string | undefined {
@@ -553,7 +580,7 @@ function addLegacyAttributes(
   method: string,
   query: string | undefined,
   path: string,
-  host: { name: string; port: number | undefined } | undefined,
+  host: ParsedHost | undefined,
   client: string | undefined,
   userAgent: string | undefined,
 ): void {
