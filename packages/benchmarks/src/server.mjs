@@ -69,7 +69,7 @@ async function fastify() {
   const app = fastifyApp();
   if (adapter) {
     const { fastifyTracing } = await import('@maestro/tracing-fastify');
-    await app.register(fastifyTracing, { tracing });
+    await app.register(fastifyTracing, { tracing, ...experiment });
   }
   if (enterContext) app.addHook('onRequest', (request, _reply, next) => enterContext(request, next));
   app.get('/models/:id', async (request) => model(request.params.id));
