@@ -54,6 +54,13 @@ const KNOWN_METHODS = new Set([
 type StateKey = IncomingMessage | Span;
 /** Our own spans carry their request's state in a field ({@link REQUEST_STATE_SLOT}); others go in the map. */
 type SlottedSpan = Span & { [REQUEST_STATE_SLOT]: RequestState | undefined };
+
+/** Keeps (or, with undefined, forgets) the state of the request a recording SERVER span serves. */
+function setSpanState(span: Span, state: RequestState | undefined): void {
+  if (REQUEST_STATE_SLOT in span) (span as SlottedSpan)[REQUEST_STATE_SLOT] = state;
+  else if (state === undefined) STATES.delete(span);
+  else STATES.set(span, state);
+}
 const STATES_KEY = Symbol.for('@maestro/tracing-core/request-states-by-request');
 const globalSlot = globalThis as { [STATES_KEY]?: WeakMap<StateKey, RequestState> };
 globalSlot[STATES_KEY] ??= new WeakMap();
@@ -302,10 +309,7 @@ export class HttpLifecycle {
     // needs an entry of its own.
     if (viaResponse !== request) STATES.set(viaResponse, state);
     // Found by its span only where that span records: nothing is ever added to a non-recording one.
-    if (recording) {
-      if (REQUEST_STATE_SLOT in span) (span as SlottedSpan)[REQUEST_STATE_SLOT] = state;
-      else STATES.set(span, state);
-    }
+    if (recording) setSpanState(span, state);
     // An adopted span must get its route and status before its owner ends it on 'finish'.
     if (adopted !== undefined) response.prependListener('finish', this.#onClose);
     // 'close' comes once per response, after 'finish' or on an abort: no need for once()'s wrapper.
@@ -426,10 +430,7 @@ export class HttpLifecycle {
     const { span } = state;
     const ids = span.spanContext();
     const recording = span.isRecording();
-    if (recording) {
-      if (REQUEST_STATE_SLOT in span) (span as SlottedSpan)[REQUEST_STATE_SLOT] = undefined;
-      else STATES.delete(span);
-    }
+    if (recording) setSpanState(span, undefined);
     const sampled = recording && (ids.traceFlags & TraceFlags.SAMPLED) !== 0;
 
     if (recording) {
@@ -553,16 +554,18 @@ let lastParsedHost: ParsedHost | undefined;
 
 function parseHost(host: string | undefined): ParsedHost | undefined {
   if (host === undefined || host.length === 0 || host.length > 300) return undefined;
-  if (host === lastHost) return lastParsedHost;
+  if (host !== lastHost) {
+    lastParsedHost = parseHostHeader(host);
+    lastHost = host;
+  }
+  return lastParsedHost;
+}
+
+function parseHostHeader(host: string): ParsedHost | undefined {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(host);
-  const port = match?.[2] === undefined ? undefined : Number(match[2]);
-  const parsed =
-    match === null
-      ? undefined
-      : { name: match[1]!, port: port !== undefined && port <= 65535 ? port : undefined };
-  lastHost = host;
-  lastParsedHost = parsed;
-  return parsed;
+  if (match === null) return undefined;
+  const port = match[2] === undefined ? undefined : Number(match[2]);
+  return { name: match[1]!, port: port !== undefined && port <= 65535 ? port : undefined };
 }
 
 function clientAddress(request: IncomingMessage): string | undefined {

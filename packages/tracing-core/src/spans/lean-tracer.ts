@@ -60,7 +60,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const ID_POOL = Buffer.allocUnsafe(4096);
 let idPool = '';
 let idOffset = 0;
-const ZERO_IDS = ['0'.repeat(16), '0'.repeat(32)];
+const ZERO_SPAN_ID = '0'.repeat(16);
+const ZERO_TRACE_ID = '0'.repeat(32);
 
 function randomHexId(bytes: 8 | 16): string {
   const chars = bytes * 2;
@@ -73,7 +74,7 @@ function randomHexId(bytes: 8 | 16): string {
     const id = idPool.substring(idOffset, idOffset + chars);
     idOffset += chars;
     // An all-zero id is invalid in W3C trace context; the chance is 2^-64, but never emit one.
-    if (id !== ZERO_IDS[bytes >> 4]) return id;
+    if (id !== (bytes === 16 ? ZERO_TRACE_ID : ZERO_SPAN_ID)) return id;
   }
 }
 
