@@ -9,7 +9,12 @@ const TARGETS = {
   nest: { 'ours-100': 0.85, 'ours-10': 0.92 },
 };
 
-const PHASE_NAMES = { micro: 'micro-benchmark', macro: 'throughput', outage: 'exporter-outage' };
+const PHASE_NAMES = {
+  micro: 'micro-benchmark',
+  macro: 'throughput',
+  outage: 'exporter-outage',
+  instructions: 'instruction-count',
+};
 
 function table(header, rows) {
   return [
@@ -82,6 +87,28 @@ export function renderReport(results) {
       ),
       '',
     );
+  }
+  if (results.instructions?.rows) {
+    const { warmup, requests } = results.instructions;
+    parts.push(
+      '## Instructions per request',
+      '',
+      `The same servers under Valgrind's callgrind, counting the instructions every thread of the server process executes for ${requests} requests after ${warmup} of warm-up (10 connections). A count does not move with the machine's other tenants: two runs agree within a few per cent, where time needs the pairing above. It leaves out what time includes — cache misses, memory stalls, the kernel's network work — so it reads higher than the CPU ratio where a framework is memory-bound (Express, and Nest on it).`,
+      '',
+      table(
+        ['framework', 'variant', 'instructions/request', 'added', 'ratio'],
+        results.instructions.rows.map((row) => [
+          row.framework,
+          row.variant,
+          f(row.instructionsPerRequest / 1000, 0) + 'k',
+          row.variant === 'bare' ? '' : `${f(row.addedPerRequest / 1000, 0)}k`,
+          f(row.ratio, 2),
+        ]),
+      ),
+      '',
+    );
+  } else if (results.instructions?.skipped) {
+    parts.push('## Instructions per request', '', `Not measured: ${results.instructions.skipped}.`, '');
   }
   if (results.spanHelpers) {
     parts.push(

@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { runMacro } from './macro.mjs';
+import { runInstructions } from './instructions.mjs';
+import { FRAMEWORKS, runMacro } from './macro.mjs';
 import { runLifecycleBench } from './micro/lifecycle.mjs';
 import { runMetricsScrapeBench } from './micro/metrics-scrape.mjs';
 import { runOtlpSerializationBench } from './micro/otlp-serialization.mjs';
@@ -12,7 +13,7 @@ import { runOutage } from './outage.mjs';
 import { renderReport } from './report.mjs';
 
 const smoke = process.env.BENCH_SMOKE === '1';
-const only = new Set((process.env.BENCH_ONLY ?? 'micro,macro,outage').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'micro,macro,outage,instructions').split(','));
 const settings = smoke
   ? {
       rounds: 1,
@@ -24,6 +25,7 @@ const settings = smoke
       calls: 2000,
       iterations: 2000,
       batches: 2,
+      instructions: { frameworks: ['fastify'], variants: ['bare', 'ours-100'], warmup: 300, requests: 200 },
     }
   : {
       rounds: Number(process.env.BENCH_ROUNDS ?? 4),
@@ -35,6 +37,13 @@ const settings = smoke
       calls: 300_000,
       iterations: 50_000,
       batches: 50,
+      instructions: {
+        frameworks: FRAMEWORKS,
+        variants: ['bare', 'disabled', 'context-only', 'ours-10', 'ours-100'],
+        // Under valgrind V8 is still compiling after a few thousand requests; 10 000 leave it settled.
+        warmup: 10_000,
+        requests: 3000,
+      },
     };
 
 const results = {
@@ -55,6 +64,7 @@ const SECTIONS = {
   micro: ['spanHelpers', 'lifecycle', 'otlp', 'scrape'],
   macro: ['macro'],
   outage: ['outage'],
+  instructions: ['instructions'],
 };
 if (!smoke && only.size < Object.keys(SECTIONS).length && existsSync(`${resultsDir}latest.json`)) {
   const previous = JSON.parse(readFileSync(`${resultsDir}latest.json`, 'utf8'));
@@ -90,6 +100,11 @@ if (only.has('macro')) {
 if (only.has('outage')) {
   console.log('exporter outage');
   results.outage = await runOutage({ seconds: settings.outageSeconds });
+  save();
+}
+if (only.has('instructions')) {
+  console.log('instructions per request, under valgrind');
+  results.instructions = await runInstructions(settings.instructions);
 }
 
 const report = renderReport(results);

@@ -4,8 +4,12 @@ export {
   resolveTracingConfig,
 } from './config/resolve.ts';
 export { contextWithSpan } from './context/linked-context.ts';
-export { BoundedBatchSpanProcessor } from './export/bounded-batch-processor.ts';
-export { serializeTraceRequest } from './export/otlp-trace-serializer.ts';
+export {
+  BoundedBatchSpanProcessor,
+  type EncodingSpanExporter,
+  type SpanBatch,
+} from './export/bounded-batch-processor.ts';
+export { serializeTraceRequest, TraceRequestEncoder } from './export/otlp-trace-serializer.ts';
 export {
   HttpLifecycle,
   type HttpLifecycleAdapter,

@@ -1,4 +1,6 @@
 import { createServer } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startOtlpReceiver } from '@maestro/test-support';
 import { type Context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
@@ -11,6 +13,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { BoundedBatchSpanProcessor } from './bounded-batch-processor.ts';
+import { OtlpProtobufWorkerExporter } from './worker-exporter.ts';
 
 /** Counts how many exports are on the wire at once. */
 class CountingExporter implements SpanExporter {
@@ -174,5 +177,87 @@ describe('BoundedBatchSpanProcessor', () => {
     endSpans(provider, 7);
     await processor.forceFlush();
     expect(processor.stats()).toMatchObject({ failed: 7 });
+  });
+});
+
+/** A full garbage collection, without starting the test runner with --expose-gc. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+describe('BoundedBatchSpanProcessor with our OTLP/protobuf exporter, which encodes spans as they end', () => {
+  const exporterTo = (url: string) =>
+    new OtlpProtobufWorkerExporter({ url, headers: {}, timeoutMillis: 2000, concurrencyLimit: 2 });
+
+  it('holds bytes, not span objects, while a batch waits, and delivers every span', async () => {
+    const receiver = await startOtlpReceiver();
+    const processor = new BoundedBatchSpanProcessor(exporterTo(receiver.url), {
+      ...config,
+      scheduledDelayMillis: 60_000,
+    });
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    // Ended in a function of its own: a suspended async function's frame could keep the last one.
+    const endWatched = (): WeakRef<object>[] =>
+      Array.from({ length: 50 }, (_, i) => {
+        const span = provider
+          .getTracer('load')
+          .startSpan(`span-${i}`, { attributes: { i, payload: 'x'.repeat(200) } });
+        span.end();
+        return new WeakRef(span);
+      });
+    const ended = endWatched();
+    expect(processor.stats().queued).toBe(50);
+    // A WeakRef holds its target until the current job ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collectGarbage();
+    expect(ended.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+
+    await processor.forceFlush();
+    expect(processor.stats()).toEqual({ exported: 50, dropped: 0, failed: 0, queued: 0 });
+    const received = receiver.spans();
+    expect(received.map((span) => span.name)).toEqual(Array.from({ length: 50 }, (_, i) => `span-${i}`));
+    expect(received[7]!.attributes).toEqual({ i: 7, payload: 'x'.repeat(200) });
+    await provider.shutdown();
+    await receiver.close();
+  });
+
+  it('exports full batches as they fill, bounded by the queue, and counts what it dropped', async () => {
+    const receiver = await startOtlpReceiver();
+    const processor = new BoundedBatchSpanProcessor(exporterTo(receiver.url), config);
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    endSpans(provider, 1000);
+    expect(processor.stats().queued).toBeLessThanOrEqual(config.maxQueueSize);
+    await processor.forceFlush();
+    const stats = processor.stats();
+    expect(stats.dropped).toBeGreaterThan(0);
+    expect(stats.exported + stats.dropped).toBe(1000);
+    expect(receiver.spans()).toHaveLength(stats.exported);
+    expect(Math.max(...receiver.requests.map((r) => r.spans.length))).toBe(config.maxExportBatchSize);
+    await provider.shutdown();
+    await receiver.close();
+  });
+
+  it('counts a span it cannot encode as failed and exports the rest of its batch', async () => {
+    const receiver = await startOtlpReceiver();
+    const processor = new BoundedBatchSpanProcessor(exporterTo(receiver.url), config);
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    const tracer = provider.getTracer('load');
+    tracer.startSpan('before').end();
+    const source = tracer.startSpan('hostile');
+    const hostile = Object.create(source, {
+      attributes: {
+        get(): never {
+          throw new Error('an attribute getter that throws');
+        },
+      },
+    }) as ReadableSpan;
+    processor.onEnd(hostile);
+    tracer.startSpan('after').end();
+    await processor.forceFlush();
+    expect(processor.stats()).toEqual({ exported: 2, dropped: 0, failed: 1, queued: 0 });
+    expect(receiver.spans().map((span) => span.name)).toEqual(['before', 'after']);
+    await provider.shutdown();
+    await receiver.close();
   });
 });

@@ -1,5 +1,5 @@
 import { type Context, context, diag, TraceFlags } from '@opentelemetry/api';
-import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExportStats } from '../types.ts';
 
@@ -10,6 +10,33 @@ export interface BoundedBatchConfig {
   readonly exportTimeoutMillis: number;
 }
 
+/** Spans encoded as they are added; what an {@link EncodingSpanExporter} sends. */
+export interface SpanBatch {
+  /** Encodes one span; throws, leaving the batch as it was, when the span cannot be encoded. */
+  add(span: ReadableSpan): void;
+  readonly count: number;
+}
+
+/**
+ * An exporter that encodes spans as they end, so that a batch waiting for its turn is bytes rather
+ * than span objects (see {@link BoundedBatchSpanProcessor}).
+ */
+export interface EncodingSpanExporter<B extends SpanBatch = SpanBatch> extends SpanExporter {
+  newBatch(): B;
+  exportBatch(batch: B, done: (result: ExportResult) => void): void;
+}
+
+function isEncodingExporter(exporter: SpanExporter): exporter is EncodingSpanExporter {
+  const candidate = exporter as Partial<EncodingSpanExporter>;
+  return typeof candidate.newBatch === 'function' && typeof candidate.exportBatch === 'function';
+}
+
+/** One batch on its way out: how many spans it holds, and how to send it. */
+interface OutgoingBatch {
+  readonly count: number;
+  send(done: (result: ExportResult) => void): void;
+}
+
 /**
  * A batch span processor whose memory is bounded by its queue, whatever the collector does.
  *
@@ -18,11 +45,22 @@ export interface BoundedBatchConfig {
  * 2.12: 1, 2, 4 … 30 in flight, RSS +90 MB a minute), each holding its spans and request buffers.
  * Here at most one export is in flight: while it runs, spans wait in the queue, and once the queue
  * is full new spans are dropped and counted. Nothing on the request path ever waits for export.
+ *
+ * With an {@link EncodingSpanExporter} (our OTLP/protobuf exporter) each span is encoded when it
+ * ends and the queue holds bytes: a span object then dies young instead of living until its batch
+ * is sent — up to `scheduledDelayMillis` at a low request rate, and a full queue's worth for as
+ * long as a collector is down — long enough to be promoted to the old generation and traced there.
  */
 export class BoundedBatchSpanProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
+  readonly #encoding: EncodingSpanExporter | undefined;
   readonly #config: BoundedBatchConfig;
+  /** Spans waiting, when the exporter takes span objects. */
   #queue: ReadableSpan[] = [];
+  /** Full encoded batches waiting, then the one being filled, when the exporter encodes. */
+  #full: SpanBatch[] = [];
+  #filling: SpanBatch | undefined;
+  #queued = 0;
   #inFlight: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #isShutdown = false;
@@ -32,6 +70,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
 
   constructor(exporter: SpanExporter, config: BoundedBatchConfig) {
     this.#exporter = exporter;
+    this.#encoding = isEncodingExporter(exporter) ? exporter : undefined;
     this.#config = config;
   }
 
@@ -40,7 +79,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       exported: this.#exported,
       dropped: this.#dropped,
       failed: this.#failed,
-      queued: this.#queue.length,
+      queued: this.#queued,
     };
   }
 
@@ -48,13 +87,53 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.#isShutdown || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.#queue.length >= this.#config.maxQueueSize) {
+    if (this.#queued >= this.#config.maxQueueSize) {
       this.#dropped++;
       return;
     }
-    this.#queue.push(span);
-    if (this.#queue.length >= this.#config.maxExportBatchSize) this.#exportNow();
+    if (this.#encoding === undefined) this.#queue.push(span);
+    else if (!this.#encode(this.#encoding, span)) return;
+    this.#queued++;
+    if (this.#queued >= this.#config.maxExportBatchSize) this.#exportNow();
     else this.#scheduleExport();
+  }
+
+  /** Adds the span to the batch being filled; a span that cannot be encoded is counted as failed. */
+  #encode(exporter: EncodingSpanExporter, span: ReadableSpan): boolean {
+    const batch = this.#filling ?? exporter.newBatch();
+    this.#filling = batch;
+    try {
+      batch.add(span);
+    } catch (error) {
+      this.#failed++;
+      diag.warn(`span "${span.name}" could not be encoded and is lost: ${describe(error)}`);
+      return false;
+    }
+    if (batch.count >= this.#config.maxExportBatchSize) {
+      this.#full.push(batch);
+      this.#filling = undefined;
+    }
+    return true;
+  }
+
+  /** The next batch to send, taken off the queue. */
+  #takeBatch(): OutgoingBatch | undefined {
+    const exporter = this.#encoding;
+    if (exporter === undefined) {
+      const spans = this.#queue.splice(0, this.#config.maxExportBatchSize);
+      if (spans.length === 0) return undefined;
+      this.#queued -= spans.length;
+      return { count: spans.length, send: (done) => this.#exporter.export(spans, done) };
+    }
+    let batch = this.#full.shift();
+    if (batch === undefined) {
+      batch = this.#filling;
+      this.#filling = undefined;
+    }
+    if (batch === undefined || batch.count === 0) return undefined;
+    this.#queued -= batch.count;
+    const taken = batch;
+    return { count: taken.count, send: (done) => exporter.exportBatch(taken, done) };
   }
 
   forceFlush(): Promise<void> {
@@ -85,32 +164,32 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     this.#timer = undefined;
     this.#inFlight = this.#exportOneBatch().finally(() => {
       this.#inFlight = undefined;
-      if (this.#queue.length >= this.#config.maxExportBatchSize) this.#exportNow();
-      else if (this.#queue.length > 0) this.#scheduleExport();
+      if (this.#queued >= this.#config.maxExportBatchSize) this.#exportNow();
+      else if (this.#queued > 0) this.#scheduleExport();
     });
   }
 
   /** Exports until the queue is empty, one batch at a time. */
   async #drain(): Promise<void> {
-    while (this.#inFlight !== undefined || this.#queue.length > 0) {
+    while (this.#inFlight !== undefined || this.#queued > 0) {
       if (this.#inFlight === undefined) this.#exportNow();
       await this.#inFlight;
     }
   }
 
   #exportOneBatch(): Promise<void> {
-    const batch = this.#queue.splice(0, this.#config.maxExportBatchSize);
-    if (batch.length === 0) return Promise.resolve();
+    const batch = this.#takeBatch();
+    if (batch === undefined) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let settled = false;
       const settle = (ok: boolean, reason?: unknown) => {
         if (settled) return;
         settled = true;
         clearTimeout(timeout);
-        if (ok) this.#exported += batch.length;
+        if (ok) this.#exported += batch.count;
         else {
-          this.#failed += batch.length;
-          diag.warn(`span export failed, ${batch.length} spans lost: ${describe(reason)}`);
+          this.#failed += batch.count;
+          diag.warn(`span export failed, ${batch.count} spans lost: ${describe(reason)}`);
         }
         resolve();
       };
@@ -122,9 +201,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       // Suppressed so that the HTTP client instrumentation does not trace our own export request.
       context.with(suppressTracing(context.active()), () => {
         try {
-          this.#exporter.export(batch, (result) =>
-            settle(result.code === ExportResultCode.SUCCESS, result.error),
-          );
+          batch.send((result) => settle(result.code === ExportResultCode.SUCCESS, result.error));
         } catch (error) {
           settle(false, error);
         }

@@ -8,8 +8,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from '../config/resolve.ts';
-import { serializeTraceRequest } from './otlp-trace-serializer.ts';
-import { OtlpWorkerExporter } from './worker-exporter.ts';
+import { OtlpProtobufWorkerExporter, OtlpWorkerExporter } from './worker-exporter.ts';
 
 /**
  * A second export may start while an abandoned (timed-out) one is still on the wire; beyond that
@@ -41,11 +40,9 @@ function createOtlpExporter(otlp: ResolvedTracingConfig['otlp']): SpanExporter {
     concurrencyLimit: OTLP_CONCURRENCY_LIMIT,
     protocol: otlp.protocol,
   };
-  // Protobuf with our one-pass serializer in place of the SDK's two-pass one; JSON with the SDK's.
-  return new OtlpWorkerExporter(
-    settings,
-    otlp.protocol === 'http/json' ? serializeJson : serializeTraceRequest,
-  );
+  // Protobuf with our one-pass serializer, encoding spans as they end; JSON with the SDK's serializer.
+  if (settings.protocol === 'http/json') return new OtlpWorkerExporter(settings, serializeJson);
+  return new OtlpProtobufWorkerExporter(settings);
 }
 
 function serializeJson(spans: ReadableSpan[]): Uint8Array {

@@ -18,7 +18,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { LeanTracer } from '../spans/lean-tracer.ts';
-import { serializeTraceRequest } from './otlp-trace-serializer.ts';
+import { serializeTraceRequest, TraceRequestEncoder } from './otlp-trace-serializer.ts';
 
 /** Spans as services produce them: two resources, two scopes, SDK and lean spans mixed. */
 function recordSpans(): ReadableSpan[] {
@@ -153,5 +153,34 @@ describe('the one-pass OTLP/protobuf serializer', () => {
 
   it('writes an empty request for no spans', () => {
     expect(serializeTraceRequest([])).toHaveLength(0);
+  });
+
+  it('encodes span by span, as spans end, to the bytes of the whole batch at once', () => {
+    // Two resources and two scopes, interleaved: the encoder groups them as the SDK does.
+    const spans = recordSpans();
+    const interleaved = [spans[3]!, spans[0]!, spans[2]!, spans[1]!, spans[0]!];
+    const encoder = new TraceRequestEncoder();
+    for (const span of interleaved) encoder.add(span);
+    expect(encoder.count).toBe(5);
+    const sdk = ProtobufTraceSerializer.serializeRequest(interleaved)!;
+    expect(Buffer.from(encoder.finish()).equals(Buffer.from(sdk))).toBe(true);
+  });
+
+  it('leaves a span that cannot be encoded out, and the spans around it intact', () => {
+    const [first, second] = recordSpans();
+    const hostile = {
+      ...first!,
+      spanContext: () => first!.spanContext(),
+      get status(): never {
+        throw new Error('a getter that throws');
+      },
+    } as unknown as ReadableSpan;
+    const encoder = new TraceRequestEncoder();
+    encoder.add(first!);
+    expect(() => encoder.add(hostile)).toThrow('a getter that throws');
+    encoder.add(second!);
+    expect(encoder.count).toBe(2);
+    const sdk = ProtobufTraceSerializer.serializeRequest([first!, second!])!;
+    expect(Buffer.from(encoder.finish()).equals(Buffer.from(sdk))).toBe(true);
   });
 });

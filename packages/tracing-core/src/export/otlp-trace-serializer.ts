@@ -160,6 +160,12 @@ class Writer {
   }
 
   /** A hex id as its bytes, length-prefixed (trace ids 16 bytes, span ids 8). */
+  bytes(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   hexId(hex: string): void {
     const bytes = hex.length >>> 1;
     this.ensure(bytes + 1);
@@ -403,20 +409,95 @@ function writeResource(writer: Writer, resource: Resource): void {
   writer.end(start, 2);
 }
 
-/** Spans grouped by resource, then by instrumentation scope, in first-seen order (as the SDK does). */
-function group(spans: readonly ReadableSpan[]): Map<Resource, Map<InstrumentationScope, ReadableSpan[]>> {
-  const byResource = new Map<Resource, Map<InstrumentationScope, ReadableSpan[]>>();
-  for (const span of spans) {
-    let byScope = byResource.get(span.resource);
-    if (byScope === undefined) {
-      byScope = new Map();
-      byResource.set(span.resource, byScope);
-    }
-    const list = byScope.get(span.instrumentationScope);
-    if (list === undefined) byScope.set(span.instrumentationScope, [span]);
-    else list.push(span);
+/** The spans of one resource and instrumentation scope, already encoded, in the order they ended. */
+interface ScopeGroup {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  readonly spans: Writer;
+  count: number;
+}
+
+/**
+ * An ExportTraceServiceRequest built a span at a time: each span is encoded when it is added, and
+ * {@link TraceRequestEncoder.finish} wraps them in their resource and scope. A batch processor that
+ * adds spans as they end holds bytes, off the JavaScript heap, instead of span objects that would
+ * live until their batch leaves (seconds at a low rate, or as long as a collector is down). Writes
+ * the bytes {@link serializeTraceRequest} writes
+ * for the same spans in the same order (spans grouped by resource, then by scope, in first-seen
+ * order, as the SDK does).
+ */
+export class TraceRequestEncoder {
+  readonly #groups: ScopeGroup[] = [];
+  #last: ScopeGroup | undefined;
+  #count = 0;
+  #bytes = 0;
+
+  /** Spans added so far. */
+  get count(): number {
+    return this.#count;
   }
-  return byResource;
+
+  /**
+   * Encodes one span. A span that cannot be encoded (a throwing getter, say) leaves nothing
+   * behind: the error is thrown and the spans added before it are intact.
+   */
+  add(span: ReadableSpan): void {
+    const group = this.#groupOf(span.resource, span.instrumentationScope);
+    const writer = group.spans;
+    const before = writer.pos;
+    try {
+      writeSpan(writer, span);
+    } catch (error) {
+      writer.pos = before;
+      throw error;
+    }
+    group.count++;
+    this.#count++;
+    this.#bytes += writer.pos - before;
+  }
+
+  /** The whole request. The encoder is spent afterwards. */
+  finish(): Uint8Array {
+    const writer = new Writer(Math.max(1024, this.#bytes + 256 * this.#groups.length));
+    const resources: Resource[] = [];
+    for (const group of this.#groups) if (!resources.includes(group.resource)) resources.push(group.resource);
+    for (const resource of resources) {
+      writer.tag(1, WIRE_LENGTH);
+      const resourceSpans = writer.begin(3);
+      writeResource(writer, resource);
+      for (const group of this.#groups) {
+        if (group.resource !== resource || group.count === 0) continue;
+        writer.tag(2, WIRE_LENGTH);
+        const start = writer.begin(3);
+        writeScope(writer, group.scope);
+        writer.bytes(group.spans.buffer.subarray(0, group.spans.pos));
+        if (group.scope.schemaUrl) {
+          writer.tag(3, WIRE_LENGTH);
+          writer.string(group.scope.schemaUrl);
+        }
+        writer.end(start, 3);
+      }
+      if (resource.schemaUrl) {
+        writer.tag(3, WIRE_LENGTH);
+        writer.string(resource.schemaUrl);
+      }
+      writer.end(resourceSpans, 3);
+    }
+    return writer.finish();
+  }
+
+  #groupOf(resource: Resource, scope: InstrumentationScope): ScopeGroup {
+    // Nearly every span of a service shares one resource and a few scopes: the last group first.
+    const last = this.#last;
+    if (last !== undefined && last.resource === resource && last.scope === scope) return last;
+    let group = this.#groups.find((g) => g.resource === resource && g.scope === scope);
+    if (group === undefined) {
+      group = { resource, scope, spans: new Writer(16 * 1024), count: 0 };
+      this.#groups.push(group);
+    }
+    this.#last = group;
+    return group;
+  }
 }
 
 /**
@@ -424,27 +505,7 @@ function group(spans: readonly ReadableSpan[]): Map<Resource, Map<Instrumentatio
  * exporter posts to `/v1/traces`; for exporters of your own (a queue, a file) that speak OTLP.
  */
 export function serializeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const writer = new Writer(Math.max(1024, spans.length * 512));
-  for (const [resource, byScope] of group(spans)) {
-    writer.tag(1, WIRE_LENGTH);
-    const resourceSpans = writer.begin(3);
-    writeResource(writer, resource);
-    for (const [scope, scopeSpans] of byScope) {
-      writer.tag(2, WIRE_LENGTH);
-      const start = writer.begin(3);
-      writeScope(writer, scope);
-      for (const span of scopeSpans) writeSpan(writer, span);
-      if (scope.schemaUrl) {
-        writer.tag(3, WIRE_LENGTH);
-        writer.string(scope.schemaUrl);
-      }
-      writer.end(start, 3);
-    }
-    if (resource.schemaUrl) {
-      writer.tag(3, WIRE_LENGTH);
-      writer.string(resource.schemaUrl);
-    }
-    writer.end(resourceSpans, 3);
-  }
-  return writer.finish();
+  const encoder = new TraceRequestEncoder();
+  for (const span of spans) encoder.add(span);
+  return encoder.finish();
 }

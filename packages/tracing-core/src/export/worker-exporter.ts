@@ -3,6 +3,8 @@ import { isMainThread, Worker, workerData } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { EncodingSpanExporter } from './bounded-batch-processor.ts';
+import { serializeTraceRequest, TraceRequestEncoder } from './otlp-trace-serializer.ts';
 
 /** Where and how the worker sends OTLP/HTTP requests: plain data, cloned into the worker. */
 export interface OtlpWorkerSettings {
@@ -107,6 +109,11 @@ export class OtlpWorkerExporter implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.send(() => this.#serialize(spans), done);
+  }
+
+  /** Sends one request body, made by `body()` unless the exporter refuses the export first. */
+  protected send(body: () => Uint8Array, done: (result: ExportResult) => void): void {
     if (this.#isShutdown) {
       done(failure('the exporter is shut down'));
       return;
@@ -115,10 +122,10 @@ export class OtlpWorkerExporter implements SpanExporter {
       done(failure('Concurrent export limit reached'));
       return;
     }
-    let body: Uint8Array;
+    let bytes: Uint8Array;
     let worker: Worker;
     try {
-      body = this.#serialize(spans);
+      bytes = body();
       worker = this.#worker ?? this.#start();
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });
@@ -129,7 +136,7 @@ export class OtlpWorkerExporter implements SpanExporter {
     if (this.#pending.size === 1) worker.ref();
     // Copied, not transferred: the body may be a view of a larger or pooled buffer, and a batch
     // costs microseconds to copy.
-    worker.postMessage({ id, body });
+    worker.postMessage({ id, body: bytes });
   }
 
   /** Waits for the exports in flight; each ends within the transport's timeout. */
@@ -198,4 +205,25 @@ export class OtlpWorkerExporter implements SpanExporter {
 
 function failure(message: string): ExportResult {
   return { code: ExportResultCode.FAILED, error: new Error(message) };
+}
+
+/**
+ * OTLP/protobuf from the worker thread, with spans encoded as they end: the batch processor holds
+ * a {@link TraceRequestEncoder} per batch instead of the spans themselves.
+ */
+export class OtlpProtobufWorkerExporter
+  extends OtlpWorkerExporter
+  implements EncodingSpanExporter<TraceRequestEncoder>
+{
+  constructor(settings: Omit<OtlpWorkerSettings, 'protocol'>) {
+    super({ ...settings, protocol: 'http/protobuf' }, serializeTraceRequest);
+  }
+
+  newBatch(): TraceRequestEncoder {
+    return new TraceRequestEncoder();
+  }
+
+  exportBatch(batch: TraceRequestEncoder, done: (result: ExportResult) => void): void {
+    this.send(() => batch.finish(), done);
+  }
 }

@@ -1,0 +1,131 @@
+// Instructions per request, counted by Valgrind's callgrind, for each framework and variant. Time on
+// this machine swings with its other tenants; an instruction count does not (two runs agree within
+// a few per cent), so this is the one measure of what our code adds that needs no pairing. It
+// counts every thread of the server (the export worker, the compiler's and the collector's), and
+// only instructions: cache misses and memory stalls, which valgrind does not model, are in the
+// throughput tables' CPU time instead. Skipped, with a note, where valgrind is not installed.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { here, startNode } from './processes.mjs';
+
+const hasValgrind = () => {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+    execFileSync('which', ['callgrind_control'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const requestsOf = (url, amount) =>
+  new Promise((resolve, reject) =>
+    autocannon({ url, amount, connections: 10 }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    ),
+  );
+
+/** The `totals:` line callgrind writes at the end of a dump, once the dump is complete. */
+async function dumpTotal(file, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (existsSync(file)) {
+      const match = /^totals:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
+      if (match) return Number(match[1]);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`callgrind wrote no totals to ${file}`);
+}
+
+/** One server under callgrind: warmed up, counters zeroed, `requests` sent, counters dumped. */
+async function countServer({ env, nodeArgs = [] }, { warmup, requests, dir }) {
+  const child = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      `--callgrind-out-file=${dir}/cg.%p`,
+      process.execPath,
+      ...nodeArgs,
+      here('./server.mjs'),
+    ],
+    {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    const port = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the server did not start under valgrind')), 300_000);
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (!line.startsWith('{"port"')) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(line).port);
+      });
+    });
+    const url = `http://127.0.0.1:${port}/models/m42`;
+    await requestsOf(url, warmup);
+    execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+    const result = await requestsOf(url, requests);
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
+    execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+    return (await dumpTotal(`${dir}/cg.${child.pid}.1`)) / result.requests.total;
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/**
+ * Instructions per request for each framework and variant, `parallel` servers at a time (counts
+ * do not depend on what else runs). Returns { skipped } where valgrind is missing.
+ */
+export async function runInstructions({ frameworks, variants, warmup, requests, parallel = 2 }) {
+  if (!hasValgrind()) return { skipped: 'valgrind (with callgrind_control) is not installed' };
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-callgrind-'));
+  const receiver = await startNode(here('./receiver.mjs'));
+  try {
+    const jobs = frameworks.flatMap((framework) => variants.map((variant) => ({ framework, variant })));
+    const counts = new Map();
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        const spec = {
+          env: {
+            FRAMEWORK: job.framework,
+            VARIANT: job.variant,
+            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.first.origin}/instructions/${job.framework}/${job.variant}`,
+          },
+          nodeArgs: job.variant === 'otel-100' ? ['--import', here('./otel-reference.mjs')] : [],
+        };
+        counts.set(`${job.framework}/${job.variant}`, await countServer(spec, { warmup, requests, dir }));
+        console.log(
+          `  ${job.framework} ${job.variant}: ${Math.round(counts.get(`${job.framework}/${job.variant}`))} instructions/request`,
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+    const rows = jobs.map(({ framework, variant }) => {
+      const count = counts.get(`${framework}/${variant}`);
+      const bare = counts.get(`${framework}/bare`);
+      return {
+        framework,
+        variant,
+        instructionsPerRequest: count,
+        ratio: bare / count,
+        addedPerRequest: count - bare,
+      };
+    });
+    return { warmup, requests, rows };
+  } finally {
+    await receiver.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
