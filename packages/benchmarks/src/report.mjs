@@ -93,15 +93,15 @@ export function renderReport(results) {
     parts.push(
       '## Instructions per request',
       '',
-      `The same servers under Valgrind's callgrind, counting the instructions every thread of the server process executes for ${requests} requests after ${warmup} of warm-up (10 connections). A count does not move with the machine's other tenants: two runs agree within a few per cent, where time needs the pairing above. It leaves out what time includes — cache misses, memory stalls, the kernel's network work — so it reads higher than the CPU ratio where a framework is memory-bound (Express, and Nest on it).`,
+      `The same servers under Valgrind's callgrind, counting the instructions every thread of the server process executes for ${requests} requests after ${warmup} of warm-up (10 connections). A count does not swing with the machine's other tenants as time does, but it is not exact either: two runs of one server agree within about 3 % of its total (20–30k instructions for Express and Nest, mostly the compiler's and the garbage collector's threads, whose work depends on timing), so a smaller difference is noise. It leaves out what time includes — cache misses, memory stalls, the kernel's network work — so it reads higher than the CPU ratio where a framework is memory-bound (Express, and Nest on it).`,
       '',
       table(
         ['framework', 'variant', 'instructions/request', 'added', 'ratio'],
         results.instructions.rows.map((row) => [
           row.framework,
           row.variant,
-          f(row.instructionsPerRequest / 1000, 0) + 'k',
-          row.variant === 'bare' ? '' : `${f(row.addedPerRequest / 1000, 0)}k`,
+          `${f(row.instructionsPerRequest / 1000, 0)}k`,
+          row.variant === 'bare' ? '' : `${Math.round(row.addedPerRequest / 1000)}k`,
           f(row.ratio, 2),
         ]),
       ),
