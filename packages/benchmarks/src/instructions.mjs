@@ -1,15 +1,15 @@
 // Instructions per request, counted by Valgrind's callgrind, for each framework and variant. Time on
-// this machine swings with its other tenants; an instruction count does not (two runs agree within
-// a few per cent), so this is the one measure of what our code adds that needs no pairing. It
+// this machine swings with its other tenants; an instruction count hardly does (two runs agree within
+// about 3 %), so this measures what our code adds without pairing. It
 // counts every thread of the server (the export worker, the compiler's and the collector's), and
 // only instructions: cache misses and memory stalls, which valgrind does not model, are in the
 // throughput tables' CPU time instead. Skipped, with a note, where valgrind is not installed.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { serverOptions } from './macro.mjs';
 import { here, startNode } from './processes.mjs';
 
 const hasValgrind = () => {
@@ -43,42 +43,31 @@ async function dumpTotal(file, timeoutMs = 60_000) {
 }
 
 /** One server under callgrind: warmed up, counters zeroed, `requests` sent, counters dumped. */
-async function countServer({ env, nodeArgs = [] }, { warmup, requests, dir }) {
-  const child = spawn(
-    'valgrind',
-    [
+async function countServer(options, { warmup, requests, dir }) {
+  const server = await startNode(here('./server.mjs'), {
+    ...options,
+    // Valgrind runs the process itself (its pid is the server's); taskset would only get in its way.
+    cpu: undefined,
+    launcher: [
+      'valgrind',
       '--tool=callgrind',
       `--callgrind-out-file=${dir}/cg.%p`,
-      process.execPath,
-      ...nodeArgs,
-      here('./server.mjs'),
+      `--log-file=${dir}/log.%p`,
     ],
-    {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env },
-      stdio: ['pipe', 'pipe', 'ignore'],
-    },
-  );
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+    firstLineTimeoutMs: 300_000,
+  });
+  const pid = String(server.child.pid);
   try {
-    const port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the server did not start under valgrind')), 300_000);
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        if (!line.startsWith('{"port"')) return;
-        clearTimeout(timer);
-        resolve(JSON.parse(line).port);
-      });
-    });
-    const url = `http://127.0.0.1:${port}/models/m42`;
+    const url = `http://127.0.0.1:${server.first.port}/models/m42`;
     await requestsOf(url, warmup);
-    execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['-z', pid], { stdio: 'ignore' });
     const result = await requestsOf(url, requests);
     if (result.non2xx > 0 || result.errors > 0)
       throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
-    execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
-    return (await dumpTotal(`${dir}/cg.${child.pid}.1`)) / result.requests.total;
+    execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
+    return (await dumpTotal(`${dir}/cg.${pid}.1`)) / result.requests.total;
   } finally {
-    child.kill('SIGKILL');
-    await exited;
+    await server.stop();
   }
 }
 
@@ -97,15 +86,9 @@ export async function runInstructions({ frameworks, variants, warmup, requests, 
     const worker = async () => {
       while (next < jobs.length) {
         const job = jobs[next++];
-        const spec = {
-          env: {
-            FRAMEWORK: job.framework,
-            VARIANT: job.variant,
-            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.first.origin}/instructions/${job.framework}/${job.variant}`,
-          },
-          nodeArgs: job.variant === 'otel-100' ? ['--import', here('./otel-reference.mjs')] : [],
-        };
-        counts.set(`${job.framework}/${job.variant}`, await countServer(spec, { warmup, requests, dir }));
+        const spec = { env: { FRAMEWORK: job.framework, VARIANT: job.variant } };
+        const options = serverOptions(spec, receiver, `/instructions/${job.framework}/${job.variant}`);
+        counts.set(`${job.framework}/${job.variant}`, await countServer(options, { warmup, requests, dir }));
         console.log(
           `  ${job.framework} ${job.variant}: ${Math.round(counts.get(`${job.framework}/${job.variant}`))} instructions/request`,
         );

@@ -12,7 +12,7 @@ const LOAD_CPU = 0;
  * A server configuration to measure: `env` for server.mjs (FRAMEWORK, VARIANT, knobs), or another
  * checkout's server given as `script`.
  */
-function serverOptions(spec, receiver, tracesPath) {
+export function serverOptions(spec, receiver, tracesPath) {
   return {
     env: {
       NODE_ENV: 'production',

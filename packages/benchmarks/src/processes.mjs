@@ -5,20 +5,16 @@ import { fileURLToPath } from 'node:url';
 export const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 
 /**
- * Starts a Node script pinned to `cpu` (when taskset exists), and reads JSON lines from its stdout.
+ * Starts a Node script pinned to `cpu` (when taskset exists), or under `launcher` (a command and
+ * its arguments that run Node, such as valgrind), and reads JSON lines from its stdout.
  * `ask(line)` writes a command to its stdin and resolves with the next JSON line it prints.
  */
 export async function startNode(
   script,
-  { args = [], env = {}, cpu, nodeArgs = [], firstLineTimeoutMs = 60_000 } = {},
+  { args = [], env = {}, cpu, launcher, nodeArgs = [], firstLineTimeoutMs = 60_000 } = {},
 ) {
-  const command = cpu === undefined ? process.execPath : 'taskset';
-  const commandArgs = [
-    ...(cpu === undefined ? [] : ['-c', String(cpu), process.execPath]),
-    ...nodeArgs,
-    script,
-    ...args,
-  ];
+  const prefix = launcher ?? (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
+  const [command, ...commandArgs] = [...prefix, process.execPath, ...nodeArgs, script, ...args];
   const child = spawn(command, commandArgs, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -187,16 +187,29 @@ function collectGarbage(): void {
 }
 
 describe('BoundedBatchSpanProcessor with our OTLP/protobuf exporter, which encodes spans as they end', () => {
-  const exporterTo = (url: string) =>
-    new OtlpProtobufWorkerExporter({ url, headers: {}, timeoutMillis: 2000, concurrencyLimit: 2 });
+  /** A processor exporting to a real OTLP receiver through our encoding exporter, and a provider feeding it. */
+  async function encodingPipeline(batchConfig = config) {
+    const receiver = await startOtlpReceiver();
+    const exporter = new OtlpProtobufWorkerExporter({
+      url: receiver.url,
+      headers: {},
+      timeoutMillis: 2000,
+      concurrencyLimit: 2,
+    });
+    const processor = new BoundedBatchSpanProcessor(exporter, batchConfig);
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    const close = async () => {
+      await provider.shutdown();
+      await receiver.close();
+    };
+    return { receiver, processor, provider, close };
+  }
 
   it('holds bytes, not span objects, while a batch waits, and delivers every span', async () => {
-    const receiver = await startOtlpReceiver();
-    const processor = new BoundedBatchSpanProcessor(exporterTo(receiver.url), {
+    const { receiver, processor, provider, close } = await encodingPipeline({
       ...config,
       scheduledDelayMillis: 60_000,
     });
-    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
     // Ended in a function of its own: a suspended async function's frame could keep the last one.
     const endWatched = (): WeakRef<object>[] =>
       Array.from({ length: 50 }, (_, i) => {
@@ -218,14 +231,11 @@ describe('BoundedBatchSpanProcessor with our OTLP/protobuf exporter, which encod
     const received = receiver.spans();
     expect(received.map((span) => span.name)).toEqual(Array.from({ length: 50 }, (_, i) => `span-${i}`));
     expect(received[7]!.attributes).toEqual({ i: 7, payload: 'x'.repeat(200) });
-    await provider.shutdown();
-    await receiver.close();
+    await close();
   });
 
   it('exports full batches as they fill, bounded by the queue, and counts what it dropped', async () => {
-    const receiver = await startOtlpReceiver();
-    const processor = new BoundedBatchSpanProcessor(exporterTo(receiver.url), config);
-    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    const { receiver, processor, provider, close } = await encodingPipeline();
     endSpans(provider, 1000);
     expect(processor.stats().queued).toBeLessThanOrEqual(config.maxQueueSize);
     await processor.forceFlush();
@@ -234,14 +244,11 @@ describe('BoundedBatchSpanProcessor with our OTLP/protobuf exporter, which encod
     expect(stats.exported + stats.dropped).toBe(1000);
     expect(receiver.spans()).toHaveLength(stats.exported);
     expect(Math.max(...receiver.requests.map((r) => r.spans.length))).toBe(config.maxExportBatchSize);
-    await provider.shutdown();
-    await receiver.close();
+    await close();
   });
 
   it('counts a span it cannot encode as failed and exports the rest of its batch', async () => {
-    const receiver = await startOtlpReceiver();
-    const processor = new BoundedBatchSpanProcessor(exporterTo(receiver.url), config);
-    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    const { receiver, processor, provider, close } = await encodingPipeline();
     const tracer = provider.getTracer('load');
     tracer.startSpan('before').end();
     const source = tracer.startSpan('hostile');
@@ -257,7 +264,6 @@ describe('BoundedBatchSpanProcessor with our OTLP/protobuf exporter, which encod
     await processor.forceFlush();
     expect(processor.stats()).toEqual({ exported: 2, dropped: 0, failed: 1, queued: 0 });
     expect(receiver.spans().map((span) => span.name)).toEqual(['before', 'after']);
-    await provider.shutdown();
-    await receiver.close();
+    await close();
   });
 });

@@ -31,10 +31,26 @@ function isEncodingExporter(exporter: SpanExporter): exporter is EncodingSpanExp
   return typeof candidate.newBatch === 'function' && typeof candidate.exportBatch === 'function';
 }
 
-/** One batch on its way out: how many spans it holds, and how to send it. */
-interface OutgoingBatch {
-  readonly count: number;
-  send(done: (result: ExportResult) => void): void;
+/** Where batches come from and go to: the processor's one path, whichever kind of exporter it has. */
+type BatchSink = Pick<EncodingSpanExporter, 'newBatch' | 'exportBatch'>;
+
+/** A batch of the span objects themselves, for an exporter that takes ReadableSpan[]. */
+class SpanObjectBatch implements SpanBatch {
+  readonly spans: ReadableSpan[] = [];
+  add(span: ReadableSpan): void {
+    this.spans.push(span);
+  }
+  get count(): number {
+    return this.spans.length;
+  }
+}
+
+function batchSinkOf(exporter: SpanExporter): BatchSink {
+  if (isEncodingExporter(exporter)) return exporter;
+  return {
+    newBatch: () => new SpanObjectBatch(),
+    exportBatch: (batch, done) => exporter.export((batch as SpanObjectBatch).spans, done),
+  };
 }
 
 /**
@@ -53,14 +69,12 @@ interface OutgoingBatch {
  */
 export class BoundedBatchSpanProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
-  readonly #encoding: EncodingSpanExporter | undefined;
+  readonly #sink: BatchSink;
   readonly #config: BoundedBatchConfig;
-  /** Spans waiting, when the exporter takes span objects. */
-  #queue: ReadableSpan[] = [];
-  /** Full encoded batches waiting, then the one being filled, when the exporter encodes. */
+  /** Full batches waiting (each of maxExportBatchSize spans), oldest first. */
   #full: SpanBatch[] = [];
+  /** The batch new spans go into. */
   #filling: SpanBatch | undefined;
-  #queued = 0;
   #inFlight: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #isShutdown = false;
@@ -70,8 +84,13 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
 
   constructor(exporter: SpanExporter, config: BoundedBatchConfig) {
     this.#exporter = exporter;
-    this.#encoding = isEncodingExporter(exporter) ? exporter : undefined;
+    this.#sink = batchSinkOf(exporter);
     this.#config = config;
+  }
+
+  /** Spans waiting to be sent. */
+  get #queued(): number {
+    return this.#full.length * this.#config.maxExportBatchSize + (this.#filling?.count ?? 0);
   }
 
   stats(): ExportStats {
@@ -91,16 +110,14 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       this.#dropped++;
       return;
     }
-    if (this.#encoding === undefined) this.#queue.push(span);
-    else if (!this.#encode(this.#encoding, span)) return;
-    this.#queued++;
+    if (!this.#add(span)) return;
     if (this.#queued >= this.#config.maxExportBatchSize) this.#exportNow();
     else this.#scheduleExport();
   }
 
   /** Adds the span to the batch being filled; a span that cannot be encoded is counted as failed. */
-  #encode(exporter: EncodingSpanExporter, span: ReadableSpan): boolean {
-    const batch = this.#filling ?? exporter.newBatch();
+  #add(span: ReadableSpan): boolean {
+    const batch = this.#filling ?? this.#sink.newBatch();
     this.#filling = batch;
     try {
       batch.add(span);
@@ -117,23 +134,10 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   }
 
   /** The next batch to send, taken off the queue. */
-  #takeBatch(): OutgoingBatch | undefined {
-    const exporter = this.#encoding;
-    if (exporter === undefined) {
-      const spans = this.#queue.splice(0, this.#config.maxExportBatchSize);
-      if (spans.length === 0) return undefined;
-      this.#queued -= spans.length;
-      return { count: spans.length, send: (done) => this.#exporter.export(spans, done) };
-    }
-    let batch = this.#full.shift();
-    if (batch === undefined) {
-      batch = this.#filling;
-      this.#filling = undefined;
-    }
-    if (batch === undefined || batch.count === 0) return undefined;
-    this.#queued -= batch.count;
-    const taken = batch;
-    return { count: taken.count, send: (done) => exporter.exportBatch(taken, done) };
+  #takeBatch(): SpanBatch | undefined {
+    const batch = this.#full.shift() ?? this.#filling;
+    if (batch === this.#filling) this.#filling = undefined;
+    return batch === undefined || batch.count === 0 ? undefined : batch;
   }
 
   forceFlush(): Promise<void> {
@@ -201,7 +205,9 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       // Suppressed so that the HTTP client instrumentation does not trace our own export request.
       context.with(suppressTracing(context.active()), () => {
         try {
-          batch.send((result) => settle(result.code === ExportResultCode.SUCCESS, result.error));
+          this.#sink.exportBatch(batch, (result) =>
+            settle(result.code === ExportResultCode.SUCCESS, result.error),
+          );
         } catch (error) {
           settle(false, error);
         }

@@ -414,7 +414,6 @@ interface ScopeGroup {
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
   readonly spans: Writer;
-  count: number;
 }
 
 /**
@@ -430,7 +429,6 @@ export class TraceRequestEncoder {
   readonly #groups: ScopeGroup[] = [];
   #last: ScopeGroup | undefined;
   #count = 0;
-  #bytes = 0;
 
   /** Spans added so far. */
   get count(): number {
@@ -451,22 +449,24 @@ export class TraceRequestEncoder {
       writer.pos = before;
       throw error;
     }
-    group.count++;
     this.#count++;
-    this.#bytes += writer.pos - before;
   }
 
   /** The whole request. The encoder is spent afterwards. */
   finish(): Uint8Array {
-    const writer = new Writer(Math.max(1024, this.#bytes + 256 * this.#groups.length));
+    let spanBytes = 0;
+    for (const group of this.#groups) spanBytes += group.spans.pos;
+    const writer = new Writer(Math.max(1024, spanBytes + 256 * this.#groups.length));
     const resources: Resource[] = [];
-    for (const group of this.#groups) if (!resources.includes(group.resource)) resources.push(group.resource);
+    for (const group of this.#groups)
+      if (group.spans.pos > 0 && !resources.includes(group.resource)) resources.push(group.resource);
     for (const resource of resources) {
       writer.tag(1, WIRE_LENGTH);
       const resourceSpans = writer.begin(3);
       writeResource(writer, resource);
       for (const group of this.#groups) {
-        if (group.resource !== resource || group.count === 0) continue;
+        // A group whose only span failed to encode is left out.
+        if (group.resource !== resource || group.spans.pos === 0) continue;
         writer.tag(2, WIRE_LENGTH);
         const start = writer.begin(3);
         writeScope(writer, group.scope);
@@ -492,7 +492,7 @@ export class TraceRequestEncoder {
     if (last !== undefined && last.resource === resource && last.scope === scope) return last;
     let group = this.#groups.find((g) => g.resource === resource && g.scope === scope);
     if (group === undefined) {
-      group = { resource, scope, spans: new Writer(16 * 1024), count: 0 };
+      group = { resource, scope, spans: new Writer(16 * 1024) };
       this.#groups.push(group);
     }
     this.#last = group;
