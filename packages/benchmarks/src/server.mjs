@@ -16,6 +16,20 @@ const experiment = process.env.BENCH_METRICS === '0' ? { metrics: false } : {};
 if (process.env.BENCH_TRACERESPONSE === '0') experiment.traceResponseHeader = false;
 if (process.env.BENCH_TENANT === '0') experiment.tenant = false;
 if (process.env.BENCH_HANDLER_SPANS === '0') experiment.handlerSpans = false;
+// BENCH_BURN=20 (Express only): bare plus 20 µs of pure compute per request, timed on the idle core
+// at startup. It shows what a CPU budget in µs reads as a CPU ratio in the same run as the rest.
+const burnMicros = Number(process.env.BENCH_BURN ?? 0);
+const spin = (iterations) => {
+  let x = 1;
+  for (let i = 0; i < iterations; i++) x = (x * 1103515245 + 12345) | 0;
+  return x;
+};
+let spinsPerMicro = 0;
+if (burnMicros > 0) {
+  const started = performance.now();
+  spin(5e7);
+  spinsPerMicro = 5e7 / ((performance.now() - started) * 1000);
+}
 
 const model = (id) => ({ id, name: 'resnet-50', framework: 'pytorch', version: 3, tags: ['vision', 'prod'] });
 
@@ -55,6 +69,12 @@ async function express() {
     tracingMiddleware.install(app);
   }
   if (enterContext) app.use((req, _res, next) => enterContext(req, next));
+  if (burnMicros > 0)
+    app.use((_req, _res, next) => {
+      // Kept where the compiler cannot prove it unused, so the loop is not optimised away.
+      globalThis.__benchSpin = spin(burnMicros * spinsPerMicro);
+      next();
+    });
   app.get('/models/:id', (req, res) => {
     res.json(model(req.params.id));
   });
