@@ -14,7 +14,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { hrTimeDuration, suppressTracing } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -248,8 +248,50 @@ describe('LeanTracer exports what the SDK Tracer exports', () => {
     const durationMs = timed!.duration[0] * 1000 + timed!.duration[1] / 1e6;
     expect(durationMs).toBeGreaterThanOrEqual(19);
     expect(durationMs).toBeLessThan(1000);
+    // The end is the start plus the duration, both in normalised [seconds, nanoseconds] pairs.
+    expect(timed!.duration[1]).toBeLessThan(1e9);
+    expect(timed!.endTime[1]).toBeLessThan(1e9);
+    expect(hrTimeDuration(timed!.startTime, timed!.endTime)).toEqual(timed!.duration);
     expect(given!.startTime).toEqual([1_700_000_000, 0]);
     expect(given!.duration).toEqual([0, 250_000_000]);
+  });
+
+  it('keeps each span its own events, links and status, though spans start with shared empty ones', () => {
+    const { lean, leanSpans } = tracers();
+    const open = lean.startSpan('still running') as unknown as ReadableSpan;
+    // What the SDK span reports before it ends.
+    expect(open.endTime).toEqual([0, 0]);
+    expect(open.duration).toEqual([-1, -1]);
+    expect(open.status).toEqual({ code: SpanStatusCode.UNSET });
+
+    const withEvent = lean.startSpan('with event');
+    withEvent.addEvent('cache.miss');
+    withEvent.end();
+    const withLink = lean.startSpan('with link');
+    withLink.addLink({ context: withEvent.spanContext() });
+    withLink.end();
+    const failed = lean.startSpan('failed');
+    failed.setStatus({ code: SpanStatusCode.ERROR, message: 'model not found' });
+    failed.end();
+    const plain = lean.startSpan('plain');
+    plain.end();
+
+    const byName = new Map(leanSpans().map((span) => [span.name, span]));
+    expect(byName.get('with event')!.events.map((event) => event.name)).toEqual(['cache.miss']);
+    expect(byName.get('with event')!.links).toEqual([]);
+    expect(byName.get('with link')!.links).toEqual([{ context: withEvent.spanContext() }]);
+    expect(byName.get('with link')!.events).toEqual([]);
+    expect(byName.get('failed')!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'model not found' });
+    const untouched = byName.get('plain')!;
+    expect(untouched.events).toEqual([]);
+    expect(untouched.links).toEqual([]);
+    expect(untouched.status).toEqual({ code: SpanStatusCode.UNSET });
+    expect(untouched.duration[0] * 1e9 + untouched.duration[1]).toBeGreaterThanOrEqual(0);
+    // The span still running saw none of what the others wrote.
+    expect(open.events).toEqual([]);
+    expect(open.links).toEqual([]);
+    expect(open.status).toEqual({ code: SpanStatusCode.UNSET });
+    expect(open.endTime).toEqual([0, 0]);
   });
 
   it('gives startActiveSpan its span as the active one, in each call form', () => {
