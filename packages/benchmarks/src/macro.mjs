@@ -10,7 +10,7 @@ const LOAD_CPU = 0;
 
 /**
  * A server configuration to measure: `env` for server.mjs (FRAMEWORK, VARIANT, knobs), or another
- * checkout's server given as `script`.
+ * checkout's server given as `script`; on another Node binary given as `node`.
  */
 export function serverOptions(spec, receiver, tracesPath) {
   return {
@@ -20,6 +20,7 @@ export function serverOptions(spec, receiver, tracesPath) {
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.first.origin}${tracesPath}`,
     },
     cpu: SERVER_CPU,
+    node: spec.node,
     nodeArgs: spec.env.VARIANT === 'otel-100' ? ['--import', here('./otel-reference.mjs')] : [],
   };
 }
@@ -149,6 +150,7 @@ export async function runMacro({
   seconds,
   frameworks = FRAMEWORKS,
   variants = VARIANTS,
+  node,
   log = console.log,
 }) {
   const receiver = await startNode(here('./receiver.mjs'), { cpu: LOAD_CPU });
@@ -159,6 +161,7 @@ export async function runMacro({
         label: `${framework} ${variant}`,
         env: { FRAMEWORK: framework, VARIANT: variant },
         tags: { framework, variant },
+        node,
       }));
       const onRun = (run) =>
         log(

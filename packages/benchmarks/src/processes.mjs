@@ -6,15 +6,24 @@ export const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 
 /**
  * Starts a Node script pinned to `cpu` (when taskset exists), or under `launcher` (a command and
- * its arguments that run Node, such as valgrind), and reads JSON lines from its stdout.
+ * its arguments that run Node, such as valgrind), and reads JSON lines from its stdout. `node` is
+ * the Node binary, this one's unless given.
  * `ask(line)` writes a command to its stdin and resolves with the next JSON line it prints.
  */
 export async function startNode(
   script,
-  { args = [], env = {}, cpu, launcher, nodeArgs = [], firstLineTimeoutMs = 60_000 } = {},
+  {
+    args = [],
+    env = {},
+    cpu,
+    launcher,
+    node = process.execPath,
+    nodeArgs = [],
+    firstLineTimeoutMs = 60_000,
+  } = {},
 ) {
   const prefix = launcher ?? (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
-  const [command, ...commandArgs] = [...prefix, process.execPath, ...nodeArgs, script, ...args];
+  const [command, ...commandArgs] = [...prefix, node, ...nodeArgs, script, ...args];
   const child = spawn(command, commandArgs, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],

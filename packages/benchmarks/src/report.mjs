@@ -12,6 +12,7 @@ const TARGETS = {
 const PHASE_NAMES = {
   micro: 'micro-benchmark',
   macro: 'throughput',
+  node24: 'Node 24 throughput',
   outage: 'exporter-outage',
   instructions: 'instruction-count',
 };
@@ -22,6 +23,42 @@ function table(header, rows) {
     `| ${header.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+}
+
+/** A throughput phase's rows: each variant's CPU ratio against its target, and its figures alone. */
+function throughputTable(rows) {
+  return table(
+    [
+      'framework',
+      'variant',
+      'CPU ratio',
+      'target',
+      'CPU µs/req',
+      'req/s',
+      'req/s ratio',
+      'p99 ms',
+      'RSS MB',
+      'spans/req',
+      'dropped',
+    ],
+    rows.map((row) => [
+      row.framework,
+      row.variant,
+      f(row.cpuRatio, 2),
+      TARGETS[row.framework]?.[row.variant] !== undefined ? `≥ ${TARGETS[row.framework][row.variant]}` : '',
+      f(
+        row.variant === 'bare' && Number.isFinite(row.bareCpuPerRequest)
+          ? row.bareCpuPerRequest
+          : row.cpuPerRequest,
+      ),
+      f(row.rps, 0),
+      f(row.ratio, 2),
+      f(row.p99, 0),
+      f(row.rssMB, 0),
+      f(row.spansPerRequest, 2),
+      row.dropped ?? '–',
+    ]),
+  );
 }
 
 export function renderReport(results) {
@@ -35,7 +72,7 @@ export function renderReport(results) {
         `The ${PHASE_NAMES[phase] ?? phase} results below are from the full run of ${date.slice(0, 16).replace('T', ' ')} UTC.`,
     ),
     '',
-    'Rerun: `pnpm bench` (whole suite, about 25 minutes here; `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set the rounds) or `BENCH_ONLY=micro pnpm bench`; `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
+    'Rerun: `pnpm bench` (whole suite, about 50 minutes here; `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set the rounds) or `BENCH_ONLY=micro pnpm bench`; `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
     '',
   ];
   if (results.macro) {
@@ -51,40 +88,17 @@ export function renderReport(results) {
       '',
       "Variants: **bare**; our adapter with **tracing disabled** (metrics on); **context only**, the bare app plus OpenTelemetry's AsyncLocalStorage context manager entering one context per request and nothing else — the floor any tracer that propagates context across `await` pays on this Node version; ours at **10 %** and **100 %** sampling exporting OTLP/protobuf to a local receiver (sent from our export worker thread; the server process, worker included, is what is pinned and measured) with RED metrics on; the standard **OpenTelemetry auto-instrumentation** (HTTP + framework instrumentation, 100 %, BatchSpanProcessor, same exporter).",
       '',
-      table(
-        [
-          'framework',
-          'variant',
-          'CPU ratio',
-          'target',
-          'CPU µs/req',
-          'req/s',
-          'req/s ratio',
-          'p99 ms',
-          'RSS MB',
-          'spans/req',
-          'dropped',
-        ],
-        results.macro.rows.map((row) => [
-          row.framework,
-          row.variant,
-          f(row.cpuRatio, 2),
-          TARGETS[row.framework]?.[row.variant] !== undefined
-            ? `≥ ${TARGETS[row.framework][row.variant]}`
-            : '',
-          f(
-            row.variant === 'bare' && Number.isFinite(row.bareCpuPerRequest)
-              ? row.bareCpuPerRequest
-              : row.cpuPerRequest,
-          ),
-          f(row.rps, 0),
-          f(row.ratio, 2),
-          f(row.p99, 0),
-          f(row.rssMB, 0),
-          f(row.spansPerRequest, 2),
-          row.dropped ?? '–',
-        ]),
-      ),
+      throughputTable(results.macro.rows),
+      '',
+    );
+  }
+  if (results.node24?.rows) {
+    parts.push(
+      `## Throughput on Node ${results.node24.node.replace(/^v/, '')}`,
+      '',
+      `The same runs, rounds and variants, with the servers on Node ${results.node24.node}, where AsyncLocalStorage is built on AsyncContextFrame instead of async hooks: *context only* shows what the context floor becomes there, and every other ratio moves with it. Node 20 is what the targets were set on; this table shows the line our users move to.`,
+      '',
+      throughputTable(results.node24.rows),
       '',
     );
   }

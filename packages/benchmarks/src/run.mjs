@@ -1,7 +1,8 @@
 // pnpm bench: the whole suite, or a short smoke of it with BENCH_SMOKE=1 (what CI runs).
 // Writes results/latest.json and, with --write-docs, docs/benchmarks.md at the repository root.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, homedir, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runInstructions } from './instructions.mjs';
 import { FRAMEWORKS, runMacro } from './macro.mjs';
@@ -13,7 +14,7 @@ import { runOutage } from './outage.mjs';
 import { renderReport } from './report.mjs';
 
 const smoke = process.env.BENCH_SMOKE === '1';
-const only = new Set((process.env.BENCH_ONLY ?? 'micro,macro,outage,instructions').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'micro,macro,node24,outage,instructions').split(','));
 const settings = smoke
   ? {
       rounds: 1,
@@ -25,6 +26,7 @@ const settings = smoke
       calls: 2000,
       iterations: 2000,
       batches: 2,
+      node24: { frameworks: ['fastify'], variants: ['bare', 'context-only', 'ours-100'] },
       instructions: { frameworks: ['fastify'], variants: ['bare', 'ours-100'], warmup: 300, requests: 200 },
     }
   : {
@@ -37,6 +39,7 @@ const settings = smoke
       calls: 300_000,
       iterations: 50_000,
       batches: 50,
+      node24: {},
       instructions: {
         frameworks: FRAMEWORKS,
         variants: ['bare', 'disabled', 'context-only', 'ours-10', 'ours-100'],
@@ -63,6 +66,7 @@ mkdirSync(resultsDir, { recursive: true });
 const SECTIONS = {
   micro: ['spanHelpers', 'lifecycle', 'otlp', 'scrape'],
   macro: ['macro'],
+  node24: ['node24'],
   outage: ['outage'],
   instructions: ['instructions'],
 };
@@ -97,6 +101,15 @@ if (only.has('macro')) {
   results.macro = await runMacro(settings);
   save();
 }
+if (only.has('node24')) {
+  // Node 24 builds AsyncLocalStorage on AsyncContextFrame instead of async hooks: the same runs
+  // with the servers there show what the context floor, and so each ratio, becomes.
+  const node = node24Binary();
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`throughput on Node ${version}: server on core 1, autocannon on core 0`);
+  results.node24 = { node: version, ...(await runMacro({ ...settings, ...settings.node24, node })) };
+  save();
+}
 if (only.has('outage')) {
   console.log('exporter outage');
   results.outage = await runOutage({ seconds: settings.outageSeconds });
@@ -105,6 +118,20 @@ if (only.has('outage')) {
 if (only.has('instructions')) {
   console.log('instructions per request, under valgrind');
   results.instructions = await runInstructions(settings.instructions);
+}
+
+/** BENCH_NODE24, or the Node 24 that scripts/test.sh installs (installed here the same way if absent). */
+function node24Binary() {
+  if (process.env.BENCH_NODE24) return process.env.BENCH_NODE24;
+  const dir = process.env.NODE24_DIR ?? `${homedir()}/.cache/maestro-observability/node24`;
+  const binary = `${dir}/node_modules/.bin/node`;
+  if (!existsSync(binary)) {
+    console.log(`installing Node 24 from the npm registry into ${dir}`);
+    execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-save', 'node@24'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  return binary;
 }
 
 const report = renderReport(results);
