@@ -72,19 +72,19 @@ export function renderReport(results) {
         `The ${PHASE_NAMES[phase] ?? phase} results below are from the full run of ${date.slice(0, 16).replace('T', ' ')} UTC.`,
     ),
     '',
-    'Rerun: `pnpm bench` (whole suite, about 50 minutes here; `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set the rounds) or `BENCH_ONLY=micro pnpm bench`; `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
+    'Rerun: `pnpm bench` (whole suite, about 50 minutes here; `BENCH_GENERATIONS`, `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set how many fresh sets of servers and the rounds in each) or `BENCH_ONLY=micro pnpm bench`; `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
     '',
   ];
   if (results.macro) {
-    const { rounds, pairedRounds, warmup, seconds } = results.settings;
+    const { rounds, pairedRounds, warmup, seconds, generations = 1 } = results.settings;
     const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
     parts.push(
       '## Throughput: the same route on each framework',
       '',
-      `\`GET /models/:id\` returning JSON. Server pinned to core 1, autocannon (50 connections) pinned to core 0 in a separate process. All six variants of a framework run at once, each warmed up for ${warmup} s, then are measured in ${seconds} s bursts, two ways; medians over the rounds.`,
+      `\`GET /models/:id\` returning JSON. Server pinned to core 1, autocannon (50 connections) pinned to core 0 in a separate process. All six variants of a framework run at once, each warmed up for ${warmup} s, then are measured in ${seconds} s bursts, two ways; then all are stopped and started afresh, ${plural(generations, 'generation')} of servers in all, and the medians are over every round of every generation. A server process keeps the machine code V8 settled on for its whole life, and two processes of one variant can settle differently (one context-only server read 0.98 of bare for two rounds and 0.70 for the six after; another, 0.91 throughout): rounds within one process do not sample that, fresh processes do.`,
       '',
-      `- **Alone** (${plural(rounds, 'round')}, one burst per variant, the order rotating from round to round): *req/s*, *p99*, *RSS*, *spans/req* (what the receiver got) and *dropped* at full load, and *req/s ratio* to bare within the round.`,
-      `- **Paired with bare** (${plural(pairedRounds, 'round')}): the variant and bare loaded at the same time, sharing the server core. *CPU ratio* is bare's CPU µs per request over the variant's in the same seconds; *CPU µs/req* is the variant's there (bare's is the median of its pairings). This machine's speed swings by half within seconds — other tenants' memory traffic; a compute loop stays steady — which no sequential order cancels: alone, bare against bare read anywhere from 0.6 to 1.6 in one round, while paired it reads 1.00 ± 0.04. The targets are read against the CPU ratio: they are CPU budgets.`,
+      `- **Alone** (${plural(rounds, 'round')} per generation, one burst per variant, the order rotating from round to round): *req/s*, *p99*, *RSS*, *spans/req* (what the receiver got) and *dropped* at full load, and *req/s ratio* to bare within the round.`,
+      `- **Paired with bare** (${plural(pairedRounds, 'round')} per generation): the variant and bare loaded at the same time, sharing the server core. *CPU ratio* is bare's CPU µs per request over the variant's in the same seconds; *CPU µs/req* is the variant's there (bare's is the median of its pairings). This machine's speed swings by half within seconds — other tenants' memory traffic; a compute loop stays steady — which no sequential order cancels: alone, bare against bare read anywhere from 0.6 to 1.6 in one round, while paired it reads 1.00 ± 0.04. The targets are read against the CPU ratio: they are CPU budgets.`,
       '',
       "Variants: **bare**; our adapter with **tracing disabled** (metrics on); **context only**, the bare app plus OpenTelemetry's AsyncLocalStorage context manager entering one context per request and nothing else — the floor any tracer that propagates context across `await` pays on this Node version; ours at **10 %** and **100 %** sampling exporting OTLP/protobuf to a local receiver (sent from our export worker thread; the server process, worker included, is what is pinned and measured) with RED metrics on; the standard **OpenTelemetry auto-instrumentation** (HTTP + framework instrumentation, 100 %, BatchSpanProcessor, same exporter).",
       '',

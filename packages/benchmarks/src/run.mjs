@@ -19,6 +19,7 @@ const settings = smoke
   ? {
       rounds: 1,
       pairedRounds: 1,
+      generations: 1,
       warmup: 1,
       seconds: 1,
       outageSeconds: 6,
@@ -30,8 +31,9 @@ const settings = smoke
       instructions: { frameworks: ['fastify'], variants: ['bare', 'ours-100'], warmup: 300, requests: 200 },
     }
   : {
-      rounds: Number(process.env.BENCH_ROUNDS ?? 4),
-      pairedRounds: Number(process.env.BENCH_PAIRED_ROUNDS ?? 8),
+      rounds: Number(process.env.BENCH_ROUNDS ?? 2),
+      pairedRounds: Number(process.env.BENCH_PAIRED_ROUNDS ?? 3),
+      generations: Number(process.env.BENCH_GENERATIONS ?? 3),
       warmup: 3,
       seconds: 3,
       outageSeconds: 60,

@@ -132,6 +132,34 @@ describe('legacy Jaeger exporter', () => {
   });
 });
 
+describe('a service exporting OTLP, as users run it', () => {
+  it('loads the SDK serializer only for http/json: a protobuf service never holds it in memory', async () => {
+    const receiver = await startOtlpReceiver();
+    const service = fileURLToPath(new URL('../test-fixtures/transformer-modules.mjs', import.meta.url));
+    const run = async (protocol: string) => {
+      const { stdout } = await promisify(execFile)(process.execPath, [service, receiver.url, protocol], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { PATH: process.env.PATH },
+        timeout: 15_000,
+      });
+      return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { transformerModules: number }).transformerModules;
+    };
+    try {
+      expect(await run('http/protobuf')).toBe(0);
+      expect(await run('http/json')).toBeGreaterThan(0);
+      // Both delivered their span: the serializer loaded late still works.
+      const spans = await receiver.waitForSpans(2);
+      expect(spans.map((span) => span.name)).toEqual(['warm_cache', 'warm_cache']);
+      expect(receiver.requests.map((request) => request.contentType)).toEqual([
+        'application/x-protobuf',
+        'application/json',
+      ]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe('@maestro/tracing-core/register', () => {
   it('traces an ESM app with no setup code, including its pg queries, and flushes on exit', async () => {
     const receiver = await startOtlpReceiver();

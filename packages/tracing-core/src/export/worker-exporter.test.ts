@@ -103,6 +103,28 @@ describe('OTLP export from a worker thread', () => {
     expect(spans[1]?.resource['service.name']).toBe('cleanup-job');
   });
 
+  it('starts its worker with the exporter, before the first span, so a busy first second loses nothing to its start-up', async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.close());
+    const fixtures = fileURLToPath(new URL('../../test-fixtures/', import.meta.url));
+    const logDir = await mkdtemp(join(tmpdir(), 'export-worker-'));
+    cleanups.push(() => rm(logDir, { recursive: true, force: true }));
+    const { stdout } = await promisify(execFile)(process.execPath, [join(fixtures, 'idle-service.cjs')], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: {
+        PATH: process.env.PATH,
+        NODE_OPTIONS: `--require ${join(fixtures, 'record-preload.cjs')}`,
+        PRELOAD_LOG: join(logDir, 'threads.log'),
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
+        OTEL_LOG_LEVEL: 'warn',
+      },
+      timeout: 15_000,
+    });
+    expect(JSON.parse(stdout)).toEqual({ threads: ['main', 'export worker'] });
+    // Started, not used: nothing was sent.
+    expect(receiver.requests).toHaveLength(0);
+  });
+
   it('stays untraced when NODE_OPTIONS preloads the register entry into every thread', async () => {
     const receiver = await startOtlpReceiver();
     cleanups.push(() => receiver.close());
