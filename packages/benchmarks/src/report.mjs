@@ -72,7 +72,7 @@ export function renderReport(results) {
         `The ${PHASE_NAMES[phase] ?? phase} results below are from the full run of ${date.slice(0, 16).replace('T', ' ')} UTC.`,
     ),
     '',
-    'Rerun: `pnpm bench` (whole suite, about 50 minutes here; `BENCH_GENERATIONS`, `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set how many fresh sets of servers and the rounds in each) or `BENCH_ONLY=micro pnpm bench`; `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
+    'Rerun: `pnpm bench` (whole suite, about 60 minutes here; `BENCH_GENERATIONS`, `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set how many fresh sets of servers and the rounds in each) or `BENCH_ONLY=micro pnpm bench`; `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
     '',
   ];
   if (results.macro) {
