@@ -142,7 +142,8 @@ describe('a service exporting OTLP, as users run it', () => {
         env: { PATH: process.env.PATH },
         timeout: 15_000,
       });
-      return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { transformerModules: number }).transformerModules;
+      return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { transformerModules: number })
+        .transformerModules;
     };
     try {
       expect(await run('http/protobuf')).toBe(0);
