@@ -8,6 +8,7 @@ import { runInstructions } from './instructions.mjs';
 import { FRAMEWORKS, runMacro } from './macro.mjs';
 import { runLifecycleBench } from './micro/lifecycle.mjs';
 import { runMetricsScrapeBench } from './micro/metrics-scrape.mjs';
+import { runNextTickBench } from './micro/next-tick.mjs';
 import { runOtlpSerializationBench } from './micro/otlp-serialization.mjs';
 import { runSpanHelpersBench } from './micro/span-helpers.mjs';
 import { runOutage } from './outage.mjs';
@@ -66,7 +67,7 @@ const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // Rerunning some phases (BENCH_ONLY) keeps the others' last full results, marked with their date.
 const SECTIONS = {
-  micro: ['spanHelpers', 'lifecycle', 'otlp', 'scrape'],
+  micro: ['spanHelpers', 'lifecycle', 'otlp', 'scrape', 'nextTick'],
   macro: ['macro'],
   node24: ['node24'],
   outage: ['outage'],
@@ -96,6 +97,11 @@ if (only.has('micro')) {
   });
   results.otlp = runOtlpSerializationBench({ rounds: settings.microRounds, batches: settings.batches });
   results.scrape = await runMetricsScrapeBench({ rounds: settings.microRounds * 3 });
+  results.nextTick = await runNextTickBench({
+    nodes: [process.execPath, node24Binary()],
+    processes: settings.microRounds,
+    ticks: settings.calls,
+  });
   save();
 }
 if (only.has('macro')) {

@@ -16,6 +16,7 @@ import { isExportWorker } from './export/worker-exporter.ts';
 import { enableInstrumentations } from './instrumentations.ts';
 import { createPropagator } from './propagation/propagators.ts';
 import { buildResource } from './resource.ts';
+import { keepNextTickShapesAlive } from './runtime/next-tick-shape.ts';
 import { createSampler, ExcludedPaths, RouteRatioSampler } from './sampling/samplers.ts';
 import { ensureContextManager, INSTRUMENTATION_SCOPE, useTracer } from './spans/active-tracer.ts';
 import { LeanTracer } from './spans/lean-tracer.ts';
@@ -91,6 +92,7 @@ export function configureTracing(options: TracingOptions = {}): TracingHandle {
     diag.debug('configureTracing was called again; returning the live handle');
     return current;
   }
+  keepNextTickShapesAlive();
   current = startTracing(
     isExportWorker() ? { ...options, enabled: false, registerGlobal: false } : options,
     (exporter, config) => new BoundedBatchSpanProcessor(exporter, config.batch),

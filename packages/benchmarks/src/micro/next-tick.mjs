@@ -1,0 +1,41 @@
+// process.nextTick's cost in a fresh process and after idle full collections, with and without
+// tracing configured, on each Node given: see the child script for what one process measures.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { median } from '../processes.mjs';
+
+const child = fileURLToPath(new URL('./next-tick-child.mjs', import.meta.url));
+
+export async function runNextTickBench({ nodes, processes, ticks }) {
+  const rows = [];
+  for (const node of nodes) {
+    const version = (await promisify(execFile)(node, ['--version'])).stdout.trim();
+    const runs = { bare: [], configured: [] };
+    // Alternated, so a slow spell of the machine falls on both setups alike.
+    for (let i = 0; i < processes; i++) {
+      for (const setup of Object.keys(runs)) {
+        const { stdout } = await promisify(execFile)(node, ['--expose-gc', child], {
+          env: {
+            PATH: process.env.PATH,
+            CONFIGURE: setup === 'configured' ? '1' : '0',
+            TICKS: String(ticks),
+          },
+          timeout: 120_000,
+        });
+        runs[setup].push(JSON.parse(stdout));
+      }
+    }
+    for (const [setup, measured] of Object.entries(runs)) {
+      rows.push({
+        node: version,
+        setup: setup === 'bare' ? 'nothing loaded' : 'configureTracing (tracing disabled)',
+        freshNs: median(measured.map((run) => run.fresh)),
+        afterIdleNs: median(measured.map((run) => run.afterIdle)),
+        // Within one process, so the machine's swings cancel out.
+        ratio: median(measured.map((run) => run.afterIdle / run.fresh)),
+      });
+    }
+  }
+  return rows;
+}
