@@ -1,21 +1,21 @@
 // process.nextTick's cost in a fresh process and after idle full collections, with and without
 // tracing configured, on each Node given: see the child script for what one process measures.
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { median } from '../processes.mjs';
+import { here, median } from '../processes.mjs';
 
-const child = fileURLToPath(new URL('./next-tick-child.mjs', import.meta.url));
+const child = here('./micro/next-tick-child.mjs');
+const run = promisify(execFile);
 
 export async function runNextTickBench({ nodes, processes, ticks }) {
   const rows = [];
   for (const node of nodes) {
-    const version = (await promisify(execFile)(node, ['--version'])).stdout.trim();
+    const version = (await run(node, ['--version'])).stdout.trim();
     const runs = { bare: [], configured: [] };
     // Alternated, so a slow spell of the machine falls on both setups alike.
     for (let i = 0; i < processes; i++) {
       for (const setup of Object.keys(runs)) {
-        const { stdout } = await promisify(execFile)(node, ['--expose-gc', child], {
+        const { stdout } = await run(node, ['--expose-gc', child], {
           env: {
             PATH: process.env.PATH,
             CONFIGURE: setup === 'configured' ? '1' : '0',
