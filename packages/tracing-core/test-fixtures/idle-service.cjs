@@ -9,7 +9,9 @@ configureTracing({
 });
 const deadline = Date.now() + 10_000;
 const poll = setInterval(() => {
-  const threads = readFileSync(process.env.PRELOAD_LOG, 'utf8').split('\n');
+  const threads = readFileSync(process.env.PRELOAD_LOG, 'utf8')
+    .split('\n')
+    .map((line) => line.split(' #')[0]);
   if (threads.includes('export worker') || Date.now() > deadline) {
     clearInterval(poll);
     process.stdout.write(`${JSON.stringify({ threads: threads.filter(Boolean) })}\n`);

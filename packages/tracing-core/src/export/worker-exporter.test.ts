@@ -132,24 +132,37 @@ describe('OTLP export from a worker thread', () => {
     const logDir = await mkdtemp(join(tmpdir(), 'export-worker-'));
     cleanups.push(() => rm(logDir, { recursive: true, force: true }));
     const preloadLog = join(logDir, 'threads.log');
-    const { stdout } = await promisify(execFile)(process.execPath, [join(fixtures, 'preloaded-job.cjs')], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      env: {
-        PATH: process.env.PATH,
-        NODE_OPTIONS: `--require @maestro/tracing-core/register --require ${join(fixtures, 'record-preload.cjs')}`,
-        PRELOAD_LOG: preloadLog,
-        OTEL_SERVICE_NAME: 'retrain-job',
-        OTEL_BSP_SCHEDULE_DELAY: '50',
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
-        OTEL_LOG_LEVEL: 'warn',
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [join(fixtures, 'preloaded-job.cjs')],
+      {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        env: {
+          PATH: process.env.PATH,
+          NODE_OPTIONS: `--require @maestro/tracing-core/register --require ${join(fixtures, 'record-preload.cjs')}`,
+          PRELOAD_LOG: preloadLog,
+          OTEL_SERVICE_NAME: 'retrain-job',
+          OTEL_BSP_SCHEDULE_DELAY: '50',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
+          OTEL_LOG_LEVEL: 'warn',
+        },
+        timeout: 15_000,
       },
-      timeout: 15_000,
-    });
-    expect(stdout).toBe('flushed\n');
+    );
+    // Should this fail, the job's warnings say why (a worker that died and was replaced says so).
+    const diagnosis = `job stderr:\n${stderr}`;
+    expect(stdout, diagnosis).toBe('flushed\n');
     // The preloads did reach the export worker: what keeps it untraced is the guard, not luck.
-    const threads = (await readFile(preloadLog, 'utf8')).split('\n');
-    expect(threads.filter((thread) => thread === 'export worker')).toHaveLength(1);
-    expect(threads.filter((thread) => thread === 'main')).toHaveLength(1);
+    const log = await readFile(preloadLog, 'utf8');
+    const threads = log.split('\n').map((line) => line.split(' #')[0]);
+    expect(
+      threads.filter((thread) => thread === 'export worker'),
+      `${log}\n${diagnosis}`,
+    ).toHaveLength(1);
+    expect(
+      threads.filter((thread) => thread === 'main'),
+      `${log}\n${diagnosis}`,
+    ).toHaveLength(1);
     // Traced again inside the worker, its own export requests would arrive as client spans, sent
     // by yet another worker.
     const spans = await receiver.waitForSpans(2);
