@@ -149,19 +149,20 @@ describe('OTLP export from a worker thread', () => {
         timeout: 15_000,
       },
     );
-    // Should this fail, the job's warnings say why (a worker that died and was replaced says so).
-    const diagnosis = `job stderr:\n${stderr}`;
+    // Should this fail, the threads seen and the job's warnings say why (a worker that died and
+    // was replaced says so).
+    const log = await readFile(preloadLog, 'utf8');
+    const diagnosis = `${log}\njob stderr:\n${stderr}`;
     expect(stdout, diagnosis).toBe('flushed\n');
     // The preloads did reach the export worker: what keeps it untraced is the guard, not luck.
-    const log = await readFile(preloadLog, 'utf8');
     const threads = log.split('\n').map((line) => line.split(' #')[0]);
     expect(
       threads.filter((thread) => thread === 'export worker'),
-      `${log}\n${diagnosis}`,
+      diagnosis,
     ).toHaveLength(1);
     expect(
       threads.filter((thread) => thread === 'main'),
-      `${log}\n${diagnosis}`,
+      diagnosis,
     ).toHaveLength(1);
     // Traced again inside the worker, its own export requests would arrive as client spans, sent
     // by yet another worker.
