@@ -8,7 +8,10 @@ import { measureInterleaved } from './macro.mjs';
 import { here, median, startNode } from './processes.mjs';
 
 const specs = process.argv.slice(2).map((spec) => {
-  const env = Object.fromEntries(spec.split(',').map((kv) => kv.split('=')));
+  // Split at the first '=' only, so a value may hold one (NODE_OPTIONS=--max-semi-space-size=1).
+  const env = Object.fromEntries(
+    spec.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   return { label: spec, env, script: env.SERVER };
 });
 const receiver = await startNode(here('./receiver.mjs'), { cpu: 0 });

@@ -203,6 +203,49 @@ describe.each(versions)('%s', (_name, fastify) => {
       ).toBe(3);
     });
 
+    it('reads each route from the request, never through the routeOptions Fastify rebuilds per read', async () => {
+      app = fastify();
+      await app.register(fastifyTracing, { tracing: testing.tracing, metrics: false });
+      let requestPrototype: object | undefined;
+      app.get('/first', async (req) => {
+        requestPrototype = Object.getPrototypeOf(req) as object;
+        return 'ok';
+      });
+      app.get('/models/:id', async () => 'model');
+      app.get('/untraced', { config: { tracing: false } }, async () => 'quiet');
+      app.register(async (child) => child.get('/:experimentId/runs', async () => []), {
+        prefix: '/experiments',
+      });
+      await app.inject({ method: 'GET', url: '/first' });
+      let owner: object | null | undefined = requestPrototype;
+      while (owner !== null && owner !== undefined && !Object.hasOwn(owner, 'routeOptions'))
+        owner = Object.getPrototypeOf(owner) as object | null | undefined;
+      const original = Object.getOwnPropertyDescriptor(owner!, 'routeOptions')!;
+      let reads = 0;
+      // Fastify's own getter is not configurable: this app's request class shadows it instead.
+      Object.defineProperty(requestPrototype!, 'routeOptions', {
+        configurable: true,
+        get(this: unknown) {
+          reads++;
+          return original.get!.call(this);
+        },
+      });
+      try {
+        for (const url of ['/models/m1', '/experiments/e7/runs', '/nowhere', '/untraced'])
+          await app.inject({ method: 'GET', url });
+      } finally {
+        Reflect.deleteProperty(requestPrototype!, 'routeOptions');
+      }
+      expect(reads).toBe(0);
+      const spans = await testing.waitForSpans(4);
+      expect(spans.map((span) => [span.name, span.attributes['http.route']])).toEqual([
+        ['GET /first', '/first'],
+        ['GET /models/:id', '/models/:id'],
+        ['GET /experiments/:experimentId/runs', '/experiments/:experimentId/runs'],
+        ['GET', undefined],
+      ]);
+    });
+
     it('leaves opted-out routes and excluded endpoints untraced and uncounted', async () => {
       const registry = createMetricsRegistry({ defaultMetrics: false });
       app = await buildApp({ metrics: { registry } });

@@ -2,6 +2,7 @@ import { createMetricsHandler, HttpLifecycle, requestState } from '@maestro/trac
 import { context, INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { routeConfigReader } from './route-config.ts';
 import type { FastifyTracingOptions } from './types.ts';
 
 const INSTALLED = Symbol.for('@maestro/tracing-fastify.installed');
@@ -43,14 +44,15 @@ export function registerTracingHooks(
     },
   });
 
+  const routeConfig = routeConfigReader();
   fastify.addHook('onRequest', (request, reply, next) => {
-    // Fastify builds a new routeOptions object on every read: read it once.
-    const routeOptions = request.routeOptions;
-    if (routeOptions.config?.tracing === false) return next();
+    const config = routeConfig(request);
+    if (config?.tracing === false) return next();
     const state = lifecycle.start(request.raw, reply.raw, request.url);
     if (state === undefined) return next();
     if (state.traceResponse !== undefined) reply.header('traceresponse', state.traceResponse);
-    state.route ??= request.is404 ? undefined : routeOptions.url;
+    // The not-found handler's config names no url.
+    state.route ??= config?.url;
     // With tracing off the request's context is the one already active: nothing to enter.
     if (!tracingOn) return next();
     context.with(state.context, next);
