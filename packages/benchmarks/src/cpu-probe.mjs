@@ -10,7 +10,10 @@ import { here, median, startNode } from './processes.mjs';
 const specs = process.argv.slice(2).map((spec) => {
   // Split at the first '=' only, so a value may hold one (NODE_OPTIONS=--max-semi-space-size=1).
   const env = Object.fromEntries(
-    spec.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    spec.split(',').map((kv) => {
+      const at = kv.indexOf('=');
+      return [kv.slice(0, at), kv.slice(at + 1)];
+    }),
   );
   return { label: spec, env, script: env.SERVER };
 });

@@ -24,7 +24,12 @@ const ROUTE_CONTEXT = 'fastify.context';
 export function routeConfigReader(): (request: FastifyRequest) => RouteConfig | undefined {
   let key: symbol | null | undefined;
   return (request) => {
-    if (key === undefined) key = findRouteContextKey(request);
+    if (key === undefined) {
+      const config = configFromOptions(request);
+      // Decided on the first request with a config: before one, there is nothing to compare.
+      if (config !== undefined) key = findRouteContextKey(request, config);
+      return config;
+    }
     if (key === null) return configFromOptions(request);
     return (request as unknown as WithRouteContext)[key]?.config ?? configFromOptions(request);
   };
@@ -34,9 +39,7 @@ function configFromOptions(request: FastifyRequest): RouteConfig | undefined {
   return request.routeOptions.config as RouteConfig | undefined;
 }
 
-function findRouteContextKey(request: FastifyRequest): symbol | null {
-  const expected = configFromOptions(request);
-  if (expected === undefined) return null;
+function findRouteContextKey(request: FastifyRequest, expected: RouteConfig): symbol | null {
   for (const symbol of Object.getOwnPropertySymbols(request)) {
     if (symbol.description !== ROUTE_CONTEXT) continue;
     const context = (request as unknown as WithRouteContext)[symbol];
