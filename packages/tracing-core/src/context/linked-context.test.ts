@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed, suppressTracing, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
-import { contextWithSpan } from './linked-context.ts';
+import { contextWithBaggage, contextWithSpan } from './linked-context.ts';
 
 const span = (spanId: string): Span =>
   trace.wrapSpanContext({
@@ -79,5 +79,26 @@ describe('contextWithSpan', () => {
     expect(child.getValue(key)).toBe(2);
     expect(parent.getValue(key)).toBe(1);
     expect(trace.getSpan(parent)).toBeUndefined();
+  });
+});
+
+describe('contextWithBaggage', () => {
+  it('is what propagation.setBaggage returns to every reader, and leaves the parent as it was', () => {
+    const tenant = createContextKey('tenant');
+    const server = span('00f067aa0ba902b7');
+    const parent = trace.setSpan(ROOT_CONTEXT.setValue(tenant, 'acme'), server);
+    const baggage = propagation.createBaggage({
+      'tenant.id': { value: 'acme' },
+      'user.id': { value: 'u-7' },
+    });
+    const ours = contextWithBaggage(parent, baggage);
+
+    expect(propagation.getBaggage(ours)).toBe(baggage);
+    expect(trace.getSpan(ours)).toBe(server);
+    expect(ours.getValue(tenant)).toBe('acme');
+    expect(propagation.getBaggage(parent)).toBeUndefined();
+    expect(propagation.getBaggage(propagation.deleteBaggage(ours))).toBeUndefined();
+    // The span set on top of it keeps the baggage, as the lifecycle's SERVER span context does.
+    expect(propagation.getBaggage(contextWithSpan(ours, span('00f067aa0ba902b8')))).toBe(baggage);
   });
 });

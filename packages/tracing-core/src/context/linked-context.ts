@@ -1,4 +1,12 @@
-import { type Context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
+import {
+  type Baggage,
+  type Context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  trace,
+} from '@opentelemetry/api';
 
 /**
  * The key `trace.setSpan` stores the active span under. The API derives its keys with `Symbol.for`
@@ -6,6 +14,8 @@ import { type Context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, type Span, trace } fr
  * checks below that this one does.
  */
 const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
+/** The key `propagation.setBaggage` stores a context's baggage under, derived the same way. */
+const BAGGAGE_KEY = Symbol.for('OpenTelemetry Baggage Key');
 
 /** Past this many links a context is folded back into the parent's own kind (one lookup a key). */
 const MAX_DEPTH = 16;
@@ -65,3 +75,12 @@ const linksSpans = trace.getSpan(new LinkedContext(ROOT_CONTEXT, SPAN_KEY, probe
 export const contextWithSpan: (parent: Context, span: Span) => Context = linksSpans
   ? (parent, span) => link(parent, SPAN_KEY, span)
   : (parent, span) => trace.setSpan(parent, span);
+
+const probeBaggage = propagation.createBaggage();
+const linksBaggage =
+  propagation.getBaggage(new LinkedContext(ROOT_CONTEXT, BAGGAGE_KEY, probeBaggage)) === probeBaggage;
+
+/** `propagation.setBaggage(parent, baggage)`, without copying the parent's values. */
+export const contextWithBaggage: (parent: Context, baggage: Baggage) => Context = linksBaggage
+  ? (parent, baggage) => link(parent, BAGGAGE_KEY, baggage)
+  : (parent, baggage) => propagation.setBaggage(parent, baggage);

@@ -1,7 +1,8 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, Socket } from 'node:net';
-import { type Sampler, SamplingDecision } from '@opentelemetry/api';
+import { context, propagation, type Sampler, SamplingDecision } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createMetricsRegistry } from '../metrics/registry.ts';
 import { createTestTracing } from '../testing/index.ts';
 import { HttpLifecycle, requestState } from './lifecycle.ts';
 
@@ -125,5 +126,79 @@ describe('HttpLifecycle on a plain node:http server', () => {
     lifecycle.finish(response);
     expect(requestState(request)).toBeUndefined();
     expect(requestState(response)).toBeUndefined();
+  });
+});
+
+/** A request as Node hands it over, with only the headers given. */
+function incoming(url: string, headers: IncomingMessage['headers']): IncomingMessage {
+  const request = new IncomingMessage(new Socket());
+  request.method = 'GET';
+  request.url = url;
+  request.headers = headers;
+  return request;
+}
+
+async function rejectedTenantValues(lifecycle: HttpLifecycle): Promise<Record<string, number>> {
+  const { values } = await lifecycle.metrics!.tenantRejected.get();
+  return Object.fromEntries(values.map(({ labels, value }) => [`${labels.header}/${labels.reason}`, value]));
+}
+
+describe('HttpLifecycle tenant context', () => {
+  it('sends a valid tenant and user on as baggage, keeping upstream entries and dropping an invalid one', async () => {
+    const lifecycle = new HttpLifecycle({
+      tracing: testing.tracing,
+      metrics: { registry: createMetricsRegistry({ defaultMetrics: false }) },
+    });
+    // Downstream of another service: its baggage names a tenant that fails validation, and a region.
+    const request = incoming('/sampled', { baggage: 'tenant.id=bad%20value!,region=eu', 'x-user-id': 'u-7' });
+    const response = new ServerResponse(request);
+    const state = lifecycle.start(request, response)!;
+
+    const entries = propagation.getBaggage(state.context)?.getAllEntries();
+    expect(entries?.map(([key, entry]) => [key, entry.value])).toEqual([
+      ['region', 'eu'],
+      ['user.id', 'u-7'],
+    ]);
+    expect(state.tenant).toBeUndefined();
+    expect(await rejectedTenantValues(lifecycle)).toEqual({ 'tenant.id/invalid_characters': 1 });
+    lifecycle.finish(response);
+    expect(testing.spans()[0]?.attributes['user.id']).toBe('u-7');
+    testing.reset();
+  });
+
+  it('builds one baggage with both entries for a request from outside', () => {
+    const lifecycle = new HttpLifecycle({ tracing: testing.tracing, metrics: false });
+    const request = incoming('/not-sampled', { 'x-tenant-id': 'acme', 'x-user-id': 'u-7' });
+    const response = new ServerResponse(request);
+    const state = lifecycle.start(request, response)!;
+
+    const baggage = propagation.getBaggage(state.context);
+    expect(baggage?.getAllEntries().map(([key, entry]) => [key, entry.value])).toEqual([
+      ['tenant.id', 'acme'],
+      ['user.id', 'u-7'],
+    ]);
+    lifecycle.finish(response);
+  });
+
+  it('with tracing off, validates and counts the tenant but builds no baggage nobody would carry', async () => {
+    const disabled = createTestTracing({ enabled: false });
+    try {
+      const lifecycle = new HttpLifecycle({
+        tracing: disabled.tracing,
+        metrics: { registry: createMetricsRegistry({ defaultMetrics: false }) },
+      });
+      const request = incoming('/sampled', { 'x-tenant-id': 'acme', 'x-user-id': 'no spaces allowed' });
+      const response = new ServerResponse(request);
+      const state = lifecycle.start(request, response)!;
+
+      expect(state.tenant).toBe('acme');
+      expect(await rejectedTenantValues(lifecycle)).toEqual({ 'user.id/invalid_characters': 1 });
+      // No adapter enters a request's context when tracing is off: it is the active one, unchanged.
+      expect(state.context).toBe(context.active());
+      expect(propagation.getBaggage(state.context)).toBeUndefined();
+      lifecycle.finish(response);
+    } finally {
+      await disabled.shutdown();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import {
   type Attributes,
   type Baggage,
+  type BaggageEntry,
   type Context,
   context,
   diag,
@@ -17,7 +18,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { contextWithSpan } from '../context/linked-context.ts';
+import { contextWithBaggage, contextWithSpan } from '../context/linked-context.ts';
 import { type HttpServerMetrics, httpServerMetrics } from '../metrics/http-metrics.ts';
 import { getDefaultMetricsRegistry } from '../metrics/registry.ts';
 import { ExcludedPaths } from '../sampling/samplers.ts';
@@ -134,6 +135,10 @@ function defaultSlowLogger(line: SlowRequestLog): void {
   process.stderr.write(`${JSON.stringify({ level: 'warn', ...line })}\n`);
 }
 
+function hasEntry(baggage: Baggage | undefined, key: string): boolean {
+  return baggage?.getEntry(key) !== undefined;
+}
+
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -238,7 +243,8 @@ export class HttpLifecycle {
     let parent = tracingOn
       ? this.tracing.propagator.extract(ROOT_CONTEXT, headers, headerGetter)
       : context.active();
-    const tenant = this.#tenant === undefined ? undefined : this.#readTenant(headers, parent, this.#tenant);
+    const tenant =
+      this.#tenant === undefined ? undefined : this.#readTenant(headers, parent, this.#tenant, tracingOn);
     if (tenant?.context !== undefined) parent = tenant.context;
 
     let span: Span;
@@ -377,43 +383,64 @@ export class HttpLifecycle {
 
   /**
    * Validates the tenant and user headers (or, downstream, the baggage entries an upstream service
-   * sent). Returns undefined when there is nothing to record, which is the common case.
+   * sent). Returns undefined when there is nothing to record, which is the common case. The baggage
+   * and its context are built once, with both entries, and only when tracing is on: with tracing
+   * off no adapter enters the request's context, so a baggage context would go nowhere.
    */
   #readTenant(
     headers: IncomingMessage['headers'],
     parent: Context,
     rules: TenantRules,
+    tracingOn: boolean,
   ): TenantValues | undefined {
     const tenantHeader = firstHeader(headers[rules.tenantHeader]);
     const userHeader = firstHeader(headers[rules.userHeader]);
-    let baggage: Baggage | undefined = propagation.getBaggage(parent);
-    if (tenantHeader === undefined && userHeader === undefined && baggage === undefined) return undefined;
-    const values: TenantValues = { tenantId: undefined, userId: undefined, context: undefined };
-    let changed = false;
-    for (let i = 0; i < 2; i++) {
-      const key = i === 0 ? 'tenant.id' : 'user.id';
-      const fromHeader = i === 0 ? tenantHeader : userHeader;
-      const value = fromHeader ?? baggage?.getEntry(key)?.value;
-      if (value === undefined) continue;
-      const rejection = checkTenantValue(value, rules);
-      if (rejection !== undefined) {
-        // Counted by header and reason only: the raw value is hostile input and goes nowhere.
-        this.metrics?.tenantRejected.inc({ header: key, reason: rejection });
-        if (fromHeader === undefined && baggage !== undefined) {
-          baggage = baggage.removeEntry(key);
-          changed = true;
-        }
-        continue;
-      }
-      if (i === 0) values.tenantId = value;
-      else values.userId = value;
-      if (fromHeader !== undefined && rules.propagate) {
-        baggage = (baggage ?? propagation.createBaggage()).setEntry(key, { value });
-        changed = true;
-      }
+    const upstream: Baggage | undefined = propagation.getBaggage(parent);
+    if (tenantHeader === undefined && userHeader === undefined && upstream === undefined) return undefined;
+    const tenantId = this.#tenantValue('tenant.id', tenantHeader, upstream, rules);
+    const userId = this.#tenantValue('user.id', userHeader, upstream, rules);
+    const values: TenantValues = { tenantId, userId, context: undefined };
+    if (!tracingOn) return values;
+    // What the outgoing baggage must change: a header value replaces (or adds) its entry when it is
+    // propagated; an invalid upstream entry is removed rather than passed on.
+    const setTenant = tenantHeader !== undefined && tenantId !== undefined && rules.propagate;
+    const setUser = userHeader !== undefined && userId !== undefined && rules.propagate;
+    const dropTenant =
+      tenantHeader === undefined && tenantId === undefined && hasEntry(upstream, 'tenant.id');
+    const dropUser = userHeader === undefined && userId === undefined && hasEntry(upstream, 'user.id');
+    if (!setTenant && !setUser && !dropTenant && !dropUser) return values;
+    let baggage: Baggage;
+    if (upstream === undefined) {
+      // The common case, a request from outside: one baggage with both entries.
+      const entries: Record<string, BaggageEntry> = {};
+      if (setTenant) entries['tenant.id'] = { value: tenantId! };
+      if (setUser) entries['user.id'] = { value: userId! };
+      baggage = propagation.createBaggage(entries);
+    } else {
+      baggage = upstream;
+      if (setTenant) baggage = baggage.setEntry('tenant.id', { value: tenantId! });
+      else if (dropTenant) baggage = baggage.removeEntry('tenant.id');
+      if (setUser) baggage = baggage.setEntry('user.id', { value: userId! });
+      else if (dropUser) baggage = baggage.removeEntry('user.id');
     }
-    if (changed && baggage !== undefined) values.context = propagation.setBaggage(parent, baggage);
+    values.context = contextWithBaggage(parent, baggage);
     return values;
+  }
+
+  /** A valid tenant or user value from its header, else from upstream baggage; rejections are counted. */
+  #tenantValue(
+    key: 'tenant.id' | 'user.id',
+    fromHeader: string | undefined,
+    upstream: Baggage | undefined,
+    rules: TenantRules,
+  ): string | undefined {
+    const value = fromHeader ?? upstream?.getEntry(key)?.value;
+    if (value === undefined) return undefined;
+    const rejection = checkTenantValue(value, rules);
+    if (rejection === undefined) return value;
+    // Counted by header and reason only: the raw value is hostile input and goes nowhere.
+    this.metrics?.tenantRejected.inc({ header: key, reason: rejection });
+    return undefined;
   }
 
   #end(state: RequestState, response: ServerResponse, aborted: boolean): void {
