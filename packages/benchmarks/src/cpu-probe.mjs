@@ -3,7 +3,7 @@
 // baseline) over PROBE_ROUNDS rounds; prints each one's median CPU µs per request and the
 // baseline's CPU per request over its own, with the rounds' ratios. SERVER=path runs another
 // checkout's server.mjs (say, a git worktree of an older commit, built), so two builds are
-// compared side by side in one run.
+// compared side by side in one run; NODE=path runs the server on another Node binary.
 import { measureInterleaved } from './macro.mjs';
 import { here, median, startNode } from './processes.mjs';
 
@@ -15,7 +15,7 @@ const specs = process.argv.slice(2).map((spec) => {
       return [kv.slice(0, at), kv.slice(at + 1)];
     }),
   );
-  return { label: spec, env, script: env.SERVER };
+  return { label: spec, env, script: env.SERVER, node: env.NODE };
 });
 const receiver = await startNode(here('./receiver.mjs'), { cpu: 0 });
 try {
