@@ -154,16 +154,24 @@ export function renderReport(results) {
     parts.push(
       '## `process.nextTick` after idle collections',
       '',
-      "Node builds each queued tick as an object literal, and V8 keeps that literal's hidden classes only while some tick is alive. A full collection taken while the queue is empty — at startup, or in any idle moment of a service, where V8's memory reducer takes them — drops them; after a few such generations the literal's inline caches go megamorphic for good, and every later tick is built in the runtime. A freshly started benchmark server has not been idle yet, so *bare* is measured in the fast state, while a server that loaded more code before its first request may already be in the slow one: on Node 24, importing `@opentelemetry/api` and then `@opentelemetry/semantic-conventions` alone made bare Fastify's CPU per request about a quarter higher, the whole of it in `nextTick` (a perf profile shows `Runtime_DefineKeyedOwnPropertyInLiteral` at its top, and `%DebugPrint(process.nextTick)` the caches megamorphic). `configureTracing` holds one real tick for the life of the process, so those caches stay monomorphic, tracing on or off. Each process below measures `process.nextTick(fn, arg)` fresh, then after 8 idle moments with a full collection in each; *ratio* is the second over the first within each process (the median over processes).",
+      "Node builds each queued tick as an object literal, and V8 keeps that literal's hidden classes only while some tick is alive. A full collection taken while the queue is empty — at startup, or in any idle moment of a service, where V8's memory reducer takes them — drops them; after a few such generations the literal's inline caches go megamorphic for good, and every later tick is built in the runtime. A freshly started benchmark server has not been idle yet, so *bare* is measured in the fast state, while a server that loaded more code before its first request may already be in the slow one: on Node 24, importing `@opentelemetry/api` and then `@opentelemetry/semantic-conventions` alone made bare Fastify's CPU per request about a quarter higher, the whole of it in `nextTick` (a perf profile shows `Runtime_DefineKeyedOwnPropertyInLiteral` at its top, and `%DebugPrint(process.nextTick)` the caches megamorphic). `configureTracing` holds one real tick for the life of the process, so those caches stay monomorphic, tracing on or off. Each process below measures `process.nextTick(fn, arg)` fresh, then after 8 idle moments with a full collection in each; *ratio* is the second over the first within each process (the median over processes). The last column times a two-level async/await chain in the same processes: enabling any async hook, even for a moment, installs V8's promise hooks and keeps every promise of the process on a slower path for good, which is why `configureTracing` takes its tick without one.",
       '',
       table(
-        ['Node', 'process', 'ns per tick, fresh', 'ns per tick, after idle collections', 'ratio'],
+        [
+          'Node',
+          'process',
+          'ns per tick, fresh',
+          'ns per tick, after idle collections',
+          'ratio',
+          'ns per async/await chain',
+        ],
         results.nextTick.map((row) => [
           row.node,
           row.setup,
           f(row.freshNs, 0),
           f(row.afterIdleNs, 0),
           f(row.ratio, 2),
+          row.awaitChainNs === undefined ? '–' : f(row.awaitChainNs, 0),
         ]),
       ),
       '',

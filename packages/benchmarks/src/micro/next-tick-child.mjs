@@ -1,6 +1,8 @@
 // One process of the nextTick benchmark (run with --expose-gc): ns per process.nextTick(fn, arg),
 // fresh and then after idle moments with a full collection in each, as a service's idle periods
-// bring (V8's memory reducer). CONFIGURE=1 configures tracing (disabled) first. Prints one JSON line.
+// bring (V8's memory reducer); then ns per call of a small async/await chain, which shows whether
+// V8's promise hooks were ever installed in the process. CONFIGURE=1 configures tracing (disabled)
+// first. Prints one JSON line.
 import { setImmediate as idle } from 'node:timers/promises';
 
 if (process.env.CONFIGURE === '1') {
@@ -36,4 +38,14 @@ for (let moment = 0; moment < 8; moment++) {
 }
 await nsPerTick();
 const afterIdle = await nsPerTick();
-process.stdout.write(`${JSON.stringify({ fresh, afterIdle, sum })}\n`);
+
+const leaf = async (value) => value + 1;
+const step = async (value) => (await leaf(value)) * 2;
+async function nsPerAwaitChain() {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < TICKS; i++) sum += await step(i);
+  return Number(process.hrtime.bigint() - started) / TICKS;
+}
+await nsPerAwaitChain();
+const awaitChain = await nsPerAwaitChain();
+process.stdout.write(`${JSON.stringify({ fresh, afterIdle, awaitChain, sum })}\n`);

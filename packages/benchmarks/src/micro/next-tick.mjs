@@ -34,6 +34,7 @@ export async function runNextTickBench({ nodes, processes, ticks }) {
         afterIdleNs: median(measured.map((run) => run.afterIdle)),
         // Within one process, so the machine's swings cancel out.
         ratio: median(measured.map((run) => run.afterIdle / run.fresh)),
+        awaitChainNs: median(measured.map((run) => run.awaitChain)),
       });
     }
   }
