@@ -67,20 +67,34 @@ function link(parent: Context, key: symbol, value: unknown): Context {
   return new LinkedContext(parent, key, value);
 }
 
-// Should the API ever key spans differently, its own function serves rather than spans be lost.
-const probe = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-const linksSpans = trace.getSpan(new LinkedContext(ROOT_CONTEXT, SPAN_KEY, probe)) === probe;
+/**
+ * A setter that links `key` onto a context, when the API's own getter reads a linked value back;
+ * otherwise the API's setter. Should the API ever key a value differently, its own function serves
+ * rather than the value be lost.
+ */
+function linkingSetter<T>(
+  key: symbol,
+  probe: T,
+  get: (context: Context) => T | undefined,
+  set: (parent: Context, value: T) => Context,
+): (parent: Context, value: T) => Context {
+  return get(new LinkedContext(ROOT_CONTEXT, key, probe)) === probe
+    ? (parent, value) => link(parent, key, value)
+    : set;
+}
 
 /** `trace.setSpan(parent, span)`, without copying the parent's values. */
-export const contextWithSpan: (parent: Context, span: Span) => Context = linksSpans
-  ? (parent, span) => link(parent, SPAN_KEY, span)
-  : (parent, span) => trace.setSpan(parent, span);
-
-const probeBaggage = propagation.createBaggage();
-const linksBaggage =
-  propagation.getBaggage(new LinkedContext(ROOT_CONTEXT, BAGGAGE_KEY, probeBaggage)) === probeBaggage;
+export const contextWithSpan: (parent: Context, span: Span) => Context = linkingSetter<Span>(
+  SPAN_KEY,
+  trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
+  (context) => trace.getSpan(context),
+  (parent, span) => trace.setSpan(parent, span),
+);
 
 /** `propagation.setBaggage(parent, baggage)`, without copying the parent's values. */
-export const contextWithBaggage: (parent: Context, baggage: Baggage) => Context = linksBaggage
-  ? (parent, baggage) => link(parent, BAGGAGE_KEY, baggage)
-  : (parent, baggage) => propagation.setBaggage(parent, baggage);
+export const contextWithBaggage: (parent: Context, baggage: Baggage) => Context = linkingSetter<Baggage>(
+  BAGGAGE_KEY,
+  propagation.createBaggage(),
+  (context) => propagation.getBaggage(context),
+  (parent, baggage) => propagation.setBaggage(parent, baggage),
+);

@@ -528,7 +528,7 @@ function serverSpanOfHttpInstrumentation(active: Context): Span | undefined {
 /** Tenant baggage we derived, on top of the instrumentation's context. */
 function mergeBaggage(active: Context, withTenant: Context): Context {
   const baggage = propagation.getBaggage(withTenant);
-  return baggage === undefined ? active : propagation.setBaggage(active, baggage);
+  return baggage === undefined ? active : contextWithBaggage(active, baggage);
 }
 
 /**
