@@ -4,7 +4,6 @@ import { performance } from 'node:perf_hooks';
 import {
   type Attributes,
   type Baggage,
-  type BaggageEntry,
   type Context,
   context,
   diag,
@@ -29,6 +28,7 @@ import type { TracingHandle, TracingOptions } from '../types.ts';
 import { capturableHeaders, redactQuery, sensitiveQueryKeys } from './redaction.ts';
 import { RouteLabels, UNMATCHED_ROUTE } from './route-labels.ts';
 import { checkTenantValue, normalizeTenantOptions, type TenantRules } from './tenant.ts';
+import { TenantBaggage } from './tenant-baggage.ts';
 import type { HttpInstrumentationOptions, SlowRequestLog } from './types.ts';
 
 const KNOWN_METHODS = new Set([
@@ -412,10 +412,7 @@ export class HttpLifecycle {
     let baggage: Baggage;
     if (upstream === undefined) {
       // The common case, a request from outside: one baggage with both entries.
-      const entries: Record<string, BaggageEntry> = {};
-      if (setTenant) entries['tenant.id'] = { value: tenantId! };
-      if (setUser) entries['user.id'] = { value: userId! };
-      baggage = propagation.createBaggage(entries);
+      baggage = new TenantBaggage(setTenant ? tenantId : undefined, setUser ? userId : undefined);
     } else {
       baggage = upstream;
       if (setTenant) baggage = baggage.setEntry('tenant.id', { value: tenantId! });
