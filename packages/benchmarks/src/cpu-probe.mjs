@@ -4,19 +4,10 @@
 // baseline's CPU per request over its own, with the rounds' ratios. SERVER=path runs another
 // checkout's server.mjs (say, a git worktree of an older commit, built), so two builds are
 // compared side by side in one run; NODE=path runs the server on another Node binary.
-import { measureInterleaved } from './macro.mjs';
+import { measureInterleaved, parseSpec } from './macro.mjs';
 import { here, median, startNode } from './processes.mjs';
 
-const specs = process.argv.slice(2).map((spec) => {
-  // Split at the first '=' only, so a value may hold one (NODE_OPTIONS=--max-semi-space-size=1).
-  const env = Object.fromEntries(
-    spec.split(',').map((kv) => {
-      const at = kv.indexOf('=');
-      return [kv.slice(0, at), kv.slice(at + 1)];
-    }),
-  );
-  return { label: spec, env, script: env.SERVER, node: env.NODE };
-});
+const specs = process.argv.slice(2).map(parseSpec);
 const receiver = await startNode(here('./receiver.mjs'), { cpu: 0 });
 try {
   const runs = await measureInterleaved(specs, receiver, {

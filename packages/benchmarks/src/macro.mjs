@@ -25,6 +25,21 @@ export function serverOptions(spec, receiver, tracesPath) {
   };
 }
 
+/**
+ * A profiling probe's server configuration from its command-line form, KEY=VALUE,… (split at each
+ * pair's first '=', so a value may hold one: NODE_OPTIONS=--max-semi-space-size=1). SERVER=path runs
+ * another checkout's server.mjs; NODE=path another Node binary.
+ */
+export function parseSpec(text) {
+  const env = Object.fromEntries(
+    text.split(',').map((pair) => {
+      const at = pair.indexOf('=');
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+  return { label: text, env, script: env.SERVER, node: env.NODE };
+}
+
 let serversStarted = 0;
 
 /** The benchmark route on a started server. */

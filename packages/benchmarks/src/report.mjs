@@ -90,6 +90,8 @@ export function renderReport(results) {
       '',
       throughputTable(results.macro.rows),
       '',
+      "Why Express (and Nest, which runs on it) cost several times more on Node 20 than on Node 24, bare included: Express gives every request's `req` and `res` its application's prototypes with `Object.setPrototypeOf`, and on Node 20's V8 that keeps most of the young objects alive through scavenges and brings a full collection every few hundred milliseconds. A plain `node:http` server that makes the same two calls per request falls from 54k to 20k req/s on Node 20 (21 full collections in 8 s where it had none), and from 62k to 51k on Node 24 (none). `packages/benchmarks/src/thread-probe.mjs` (CPU per request by thread) shows the bill: bare Express on Node 20 spends about 116 µs per request on its main thread and another 18 µs in V8's four GC helper threads, against 34 and 0.6 µs on Node 24. Every property our adapter reads from `req` or `res` after routing lands on the same slow path (`LookupInRegularHolder` leads a perf profile of bare Express there), so the same lifecycle costs more µs on Express than on Fastify.",
+      '',
     );
   }
   if (results.node24?.rows) {
