@@ -4,7 +4,7 @@
 import { here, load, median, startNode } from './processes.mjs';
 
 export const FRAMEWORKS = ['express', 'fastify', 'nest'];
-export const VARIANTS = ['bare', 'disabled', 'context-only', 'ours-10', 'ours-100', 'otel-100'];
+export const VARIANTS = ['bare', 'disabled', 'context-only', 'ours-10', 'ours-100', 'otel-100', 'burn-20'];
 const SERVER_CPU = 1;
 const LOAD_CPU = 0;
 
