@@ -166,6 +166,58 @@ describe('the one-pass OTLP/protobuf serializer', () => {
     expect(Buffer.from(encoder.finish()).equals(Buffer.from(sdk))).toBe(true);
   });
 
+  it('copies a key and value that repeat from span to span, never a stale or reused copy', () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new LeanTracer({
+      sampler: new AlwaysOnSampler(),
+      processor: new SimpleSpanProcessor(exporter),
+      resource: resourceFromAttributes({ 'service.name': 'repeats' }),
+      scope: { name: 'repeats' },
+      spanLimits: {},
+    });
+    const statuses = [200, 200, 200, 404, 200, 200];
+    for (let i = 0; i < 12; i++) {
+      tracer
+        .startSpan(`span ${i}`, {
+          attributes: {
+            'http.request.method': i < 5 ? 'GET' : 'POST',
+            'http.response.status_code': statuses[i % statuses.length]!,
+            'url.path': `/models/m${i % 2}`,
+            'at.limit': 'x'.repeat(128),
+            'over.limit': 'y'.repeat(129),
+            zero: i % 2 === 0 ? 0 : -0,
+            'not.a.number': Number.NaN,
+            flag: i % 4 < 2,
+            // Grows the encoder's buffer past its first size mid-batch.
+            ...(i === 7 ? { payload: 'é'.repeat(20_000) } : {}),
+          },
+        })
+        .end();
+    }
+    const spans = exporter.getFinishedSpans();
+    const sdk = (batch: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.serializeRequest(batch)!);
+    expect(Buffer.from(serializeTraceRequest(spans)).equals(sdk(spans))).toBe(true);
+    for (const span of spans)
+      expect(Buffer.from(serializeTraceRequest([span])).equals(sdk([span]))).toBe(true);
+
+    // A span that fails after its attributes are written gives its bytes back to the next span:
+    // what was kept of it must be a copy.
+    const [first, second, third] = spans;
+    const failing = {
+      ...first!,
+      spanContext: () => first!.spanContext(),
+      get status(): never {
+        throw new Error('fails after its attributes');
+      },
+    } as unknown as ReadableSpan;
+    const encoder = new TraceRequestEncoder();
+    encoder.add(first!);
+    expect(() => encoder.add(failing)).toThrow('fails after its attributes');
+    encoder.add(second!);
+    encoder.add(third!);
+    expect(Buffer.from(encoder.finish()).equals(sdk([first!, second!, third!]))).toBe(true);
+  });
+
   it('leaves a span that cannot be encoded out, and the spans around it intact', () => {
     const [first, second] = recordSpans();
     const hostile = {

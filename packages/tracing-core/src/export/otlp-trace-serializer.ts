@@ -27,9 +27,23 @@ for (let i = 0; i < 16; i++) {
   HEX_VALUES['0123456789ABCDEF'.charCodeAt(i)] = i;
 }
 
-/** Encoded `KeyValue.key` fields (tag, length, bytes) by key; keys are few, values are not. */
-const KEY_CACHE = new Map<string, Uint8Array>();
+/**
+ * Per attribute key: its encoded `KeyValue.key` field (tag, length, bytes), and the last scalar value
+ * written under it, with the whole KeyValue it encoded to once that value came twice in a row. Keys
+ * are few; most values of a server's spans repeat from span to span (method, scheme, host, port,
+ * route, status), and a repeated one is copied instead of encoded again. A value that changes every
+ * time only replaces `lastValue`.
+ */
+interface KeyEntry {
+  readonly key: Uint8Array;
+  lastValue: unknown;
+  pair: Uint8Array | undefined;
+}
+const KEY_CACHE = new Map<string, KeyEntry>();
 const KEY_CACHE_LIMIT = 2048;
+/** Longer strings are encoded every time, which bounds the cache at a few hundred bytes a key. */
+const PAIR_STRING_LIMIT = 128;
+const RAW_LOOP_LIMIT = 16;
 
 class Writer {
   buffer: Buffer;
@@ -43,7 +57,11 @@ class Writer {
   }
 
   ensure(extra: number): void {
-    if (this.pos + extra <= this.buffer.length) return;
+    // Called before every write: kept small enough to inline, with the rare growth out of line.
+    if (this.pos + extra > this.buffer.length) this.grow(extra);
+  }
+
+  grow(extra: number): void {
     let size = this.buffer.length * 2;
     while (size < this.pos + extra) size *= 2;
     const grown = Buffer.allocUnsafeSlow(size);
@@ -152,7 +170,12 @@ class Writer {
   raw(bytes: Uint8Array): void {
     const length = bytes.length;
     this.ensure(length);
-    // A loop beats TypedArray#set for the short, cached key fields this is used for.
+    // A loop beats TypedArray#set for a short key field; a whole cached KeyValue is worth the call.
+    if (length > RAW_LOOP_LIMIT) {
+      this.buffer.set(bytes, this.pos);
+      this.pos += length;
+      return;
+    }
     const buffer = this.buffer;
     let pos = this.pos;
     for (let i = 0; i < length; i++) buffer[pos++] = bytes[i]!;
@@ -169,12 +192,15 @@ class Writer {
   hexId(hex: string): void {
     const bytes = hex.length >>> 1;
     this.ensure(bytes + 1);
-    this.buffer[this.pos++] = bytes;
+    const buffer = this.buffer;
+    let pos = this.pos;
+    buffer[pos++] = bytes;
     for (let i = 0; i < bytes; i++) {
       const high = HEX_VALUES[hex.charCodeAt(2 * i)] ?? -1;
       const low = HEX_VALUES[hex.charCodeAt(2 * i + 1)] ?? -1;
-      this.buffer[this.pos++] = ((high << 4) | low) & 0xff;
+      buffer[pos++] = ((high << 4) | low) & 0xff;
     }
+    this.pos = pos;
   }
 
   fixed32(value: number): void {
@@ -218,16 +244,29 @@ function varintSize(value: number): number {
   return 5;
 }
 
-function keyField(key: string): Uint8Array | undefined {
-  let encoded = KEY_CACHE.get(key);
-  if (encoded !== undefined) return encoded;
+function keyEntry(key: string): KeyEntry | undefined {
+  let entry = KEY_CACHE.get(key);
+  if (entry !== undefined) return entry;
   if (KEY_CACHE.size >= KEY_CACHE_LIMIT) return undefined;
   const scratch = new Writer(key.length * 3 + 8);
   scratch.tag(1, WIRE_LENGTH);
   scratch.string(key);
-  encoded = scratch.finish().slice();
-  KEY_CACHE.set(key, encoded);
-  return encoded;
+  entry = { key: scratch.finish().slice(), lastValue: undefined, pair: undefined };
+  KEY_CACHE.set(key, entry);
+  return entry;
+}
+
+/** A value whose KeyValue may be kept: a scalar, and a string no longer than the limit. */
+function isPairCacheable(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+      return value.length <= PAIR_STRING_LIMIT;
+    case 'number':
+    case 'boolean':
+      return true;
+    default:
+      return false;
+  }
 }
 
 function writeAnyValue(writer: Writer, value: unknown): void {
@@ -276,20 +315,36 @@ function writeAnyValue(writer: Writer, value: unknown): void {
 function writeAttributes(writer: Writer, attributes: Record<string, unknown>, field: number) {
   for (const key in attributes) {
     if (!Object.hasOwn(attributes, key)) continue;
+    const value = attributes[key];
+    const entry = keyEntry(key);
     writer.tag(field, WIRE_LENGTH);
+    // NaN never equals itself, so it is never taken for a repeat.
+    if (entry !== undefined && entry.pair !== undefined && entry.lastValue === value) {
+      writer.varint(entry.pair.length);
+      writer.raw(entry.pair);
+      continue;
+    }
     const pair = writer.begin(1);
-    const encodedKey = keyField(key);
-    if (encodedKey === undefined) {
+    if (entry === undefined) {
       writer.tag(1, WIRE_LENGTH);
       writer.string(key);
     } else {
-      writer.raw(encodedKey);
+      writer.raw(entry.key);
     }
     writer.tag(2, WIRE_LENGTH);
-    const value = writer.begin(1);
-    writeAnyValue(writer, attributes[key]);
-    writer.end(value, 1);
+    const valueStart = writer.begin(1);
+    writeAnyValue(writer, value);
+    writer.end(valueStart, 1);
+    const pairLength = writer.pos - pair;
     writer.end(pair, 1);
+    if (entry === undefined || !isPairCacheable(value)) continue;
+    if (entry.lastValue === value) {
+      // A copy: the writer's buffer is reused and grown.
+      entry.pair = new Uint8Array(writer.buffer.subarray(writer.pos - pairLength, writer.pos));
+    } else {
+      entry.lastValue = value;
+      entry.pair = undefined;
+    }
   }
 }
 
