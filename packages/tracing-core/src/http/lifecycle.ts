@@ -23,7 +23,7 @@ import { getDefaultMetricsRegistry } from '../metrics/registry.ts';
 import { ExcludedPaths } from '../sampling/samplers.ts';
 import { configureTracing, type TracingRuntime } from '../setup.ts';
 import { NOOP_SPAN } from '../spans/helpers.ts';
-import { REQUEST_STATE_SLOT } from '../spans/lean-tracer.ts';
+import { REQUEST_STATE_SLOT, setFreshAttributes } from '../spans/lean-tracer.ts';
 import type { TracingHandle, TracingOptions } from '../types.ts';
 import { capturableHeaders, redactQuery, sensitiveQueryKeys } from './redaction.ts';
 import { RouteLabels, UNMATCHED_ROUTE } from './route-labels.ts';
@@ -268,7 +268,7 @@ export class HttpLifecycle {
       );
       recording = span.isRecording();
       if (recording)
-        span.setAttributes(this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
+        setFreshAttributes(span, this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
       spanContext = contextWithSpan(parent, span);
     } else {
       span = NOOP_SPAN;

@@ -26,7 +26,7 @@ import {
   type SpanLimits,
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { LeanTracer } from './lean-tracer.ts';
+import { LeanTracer, setFreshAttributes } from './lean-tracer.ts';
 
 const resource = resourceFromAttributes({ 'service.name': 'model-registry' });
 const scope = { name: '@maestro/tracing-core' };
@@ -169,6 +169,56 @@ describe('LeanTracer exports what the SDK Tracer exports', () => {
     expect(root.droppedAttributesCount).toBeGreaterThan(0);
     expect(root.droppedEventsCount).toBe(4);
     expect(root.attributes['model.id']).toBe('resnet-5');
+  });
+
+  it('takes a fresh attributes object whole only where copying it would leave the same span', () => {
+    const valid = (): Attributes => ({
+      'url.scheme': 'http',
+      'server.port': 8080,
+      'user_agent.original': 'autocannon/8.0.0',
+      'http.request.header.accept': ['application/json'],
+      cached: false,
+    });
+    const invalid = (): Attributes => ({
+      ...valid(),
+      '': 'empty key is refused',
+      nested: { deep: true } as never,
+      missing: undefined,
+      mixed: [1, 'two'] as never,
+    });
+    const cases: Array<[SpanLimits, () => Attributes]> = [
+      [{}, valid],
+      [{}, invalid],
+      [{ attributeCountLimit: 4 }, valid],
+      [{ attributeValueLengthLimit: 5 }, valid],
+    ];
+    for (const [limits, fresh] of cases) {
+      const { sdk, lean, sdkSpans, leanSpans } = tracers(new AlwaysOnSampler(), limits);
+      const start = { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'url.path': '/m' } };
+      const sdkSpan = sdk.startSpan('GET', start, ROOT_CONTEXT);
+      sdkSpan.setAttributes(fresh());
+      sdkSpan.setAttribute('http.route', '/models/:id');
+      sdkSpan.end();
+      const leanSpan = lean.startSpan('GET', start, ROOT_CONTEXT);
+      const attributes = fresh();
+      setFreshAttributes(leanSpan, attributes);
+      leanSpan.setAttribute('http.route', '/models/:id');
+      leanSpan.end();
+      expect(leanSpans().map(comparable)).toEqual(sdkSpans().map(comparable));
+      // Taken whole with the default limits and valid values, copied otherwise.
+      const adopted = (leanSpans()[0] as ReadableSpan).attributes === attributes;
+      expect(adopted).toBe(
+        fresh === valid &&
+          limits.attributeCountLimit === undefined &&
+          limits.attributeValueLengthLimit === undefined,
+      );
+    }
+    // Not our span (an SDK one, or another copy of this package's): copied as setAttributes does.
+    const { sdk, sdkSpans } = tracers();
+    const span = sdk.startSpan('GET');
+    setFreshAttributes(span, valid());
+    span.end();
+    expect(sdkSpans()[0]!.attributes).toEqual(valid());
   });
 
   it('continues a remote parent, keeps its trace state, and honours root: true', () => {

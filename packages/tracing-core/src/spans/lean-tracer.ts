@@ -51,6 +51,8 @@ export interface LeanTracerOptions {
 type Limits = Required<SpanLimits>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
+/** At most this many attributes are adopted whole, well under the default limit of 128. */
+const ADOPTABLE_ATTRIBUTES = 64;
 
 /**
  * Random ids cut from a pooled hex string of CSPRNG bytes: one `randomFillSync` and one native hex
@@ -197,6 +199,15 @@ export class LeanTracer implements Tracer {
 }
 
 /**
+ * `span.setAttributes(attributes)` for a span just started, where `attributes` is freshly built for
+ * it: our own spans take the object itself when that changes nothing (see LeanSpan.adoptAttributes).
+ */
+export function setFreshAttributes(span: Span, attributes: Attributes): void {
+  if (span instanceof LeanSpan) span.adoptAttributes(attributes);
+  else span.setAttributes(attributes);
+}
+
+/**
  * Where the HTTP lifecycle keeps a request's state on that request's SERVER span while it records:
  * a field set and cleared in place costs less than an entry added to and removed from a WeakMap on
  * every sampled request. Registered globally, so a second copy of this package finds it too.
@@ -215,7 +226,7 @@ class LeanSpan implements Span, ReadableSpan {
   endTime: HrTime = NOT_ENDED;
   duration: HrTime = NO_DURATION;
   status: SpanStatus = UNSET_STATUS;
-  readonly attributes: Attributes = {};
+  attributes: Attributes = {};
   links: Link[] = NO_LINKS;
   events: TimedEvent[] = NO_EVENTS;
   ended = false;
@@ -293,6 +304,49 @@ class LeanSpan implements Span, ReadableSpan {
       if (hasOwn.call(attributes, key)) this.setAttribute(key, attributes[key]);
     }
     return this;
+  }
+
+  /**
+   * What `setAttributes(attributes)` does, taking `attributes` itself as the span's attributes when
+   * that changes nothing: the limits are the defaults (no value truncated, none dropped), every value
+   * is a valid one, and the object is fresh and nobody else's. Attributes already set that it lacks
+   * are kept. Copying a SERVER span's dozen attributes key by key cost about 0.25 µs a request.
+   */
+  adoptAttributes(attributes: Attributes): void {
+    const limits = this.#limits;
+    if (
+      this.ended ||
+      limits.attributeValueLengthLimit !== Number.POSITIVE_INFINITY ||
+      limits.attributeCountLimit < ADOPTABLE_ATTRIBUTES
+    ) {
+      this.setAttributes(attributes);
+      return;
+    }
+    let count = 0;
+    for (const key in attributes) {
+      if (!hasOwn.call(attributes, key)) continue;
+      const value = attributes[key];
+      const type = typeof value;
+      if (
+        key.length === 0 ||
+        value === undefined ||
+        value === null ||
+        (type !== 'string' && type !== 'number' && type !== 'boolean' && !isAttributeValue(value)) ||
+        ++count > ADOPTABLE_ATTRIBUTES
+      ) {
+        this.setAttributes(attributes);
+        return;
+      }
+    }
+    const current = this.attributes;
+    for (const key in current) {
+      if (hasOwn.call(current, key) && !hasOwn.call(attributes, key)) {
+        attributes[key] = current[key];
+        count++;
+      }
+    }
+    this.attributes = attributes;
+    this.#attributeCount = count;
   }
 
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
