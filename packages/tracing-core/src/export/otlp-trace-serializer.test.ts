@@ -89,6 +89,30 @@ function recordSpans(): ReadableSpan[] {
   return exporter.getFinishedSpans();
 }
 
+/** Our tracer for one service, sampling everything, into an in-memory exporter. */
+function leanTracer(service: string) {
+  const exporter = new InMemorySpanExporter();
+  const tracer = new LeanTracer({
+    sampler: new AlwaysOnSampler(),
+    processor: new SimpleSpanProcessor(exporter),
+    resource: resourceFromAttributes({ 'service.name': service }),
+    scope: { name: service },
+    spanLimits: {},
+  });
+  return { exporter, tracer };
+}
+
+/** `span` with a status getter that throws: encoding fails after its attributes are written. */
+function throwingOnStatus(span: ReadableSpan, message: string): ReadableSpan {
+  return {
+    ...span,
+    spanContext: () => span.spanContext(),
+    get status(): never {
+      throw new Error(message);
+    },
+  } as unknown as ReadableSpan;
+}
+
 describe('the one-pass OTLP/protobuf serializer', () => {
   it('writes exactly the bytes the SDK serializer writes', () => {
     const spans = recordSpans();
@@ -120,14 +144,7 @@ describe('the one-pass OTLP/protobuf serializer', () => {
   });
 
   it('stays exact when a message outgrows the length it reserved (a 3 MB attribute, a full batch)', () => {
-    const exporter = new InMemorySpanExporter();
-    const tracer = new LeanTracer({
-      sampler: new AlwaysOnSampler(),
-      processor: new SimpleSpanProcessor(exporter),
-      resource: resourceFromAttributes({ 'service.name': 'bulk' }),
-      scope: { name: 'bulk' },
-      spanLimits: {},
-    });
+    const { exporter, tracer } = leanTracer('bulk');
     tracer.startSpan('huge', { attributes: { payload: 'é'.repeat(1_500_000) } }).end();
     for (let i = 0; i < 512; i++) tracer.startSpan(`span ${i}`, { attributes: { i } }).end();
     const spans = exporter.getFinishedSpans();
@@ -167,14 +184,7 @@ describe('the one-pass OTLP/protobuf serializer', () => {
   });
 
   it('copies a key and value that repeat from span to span, never a stale or reused copy', () => {
-    const exporter = new InMemorySpanExporter();
-    const tracer = new LeanTracer({
-      sampler: new AlwaysOnSampler(),
-      processor: new SimpleSpanProcessor(exporter),
-      resource: resourceFromAttributes({ 'service.name': 'repeats' }),
-      scope: { name: 'repeats' },
-      spanLimits: {},
-    });
+    const { exporter, tracer } = leanTracer('repeats');
     const statuses = [200, 200, 200, 404, 200, 200];
     for (let i = 0; i < 12; i++) {
       tracer
@@ -203,13 +213,7 @@ describe('the one-pass OTLP/protobuf serializer', () => {
     // A span that fails after its attributes are written gives its bytes back to the next span:
     // what was kept of it must be a copy.
     const [first, second, third] = spans;
-    const failing = {
-      ...first!,
-      spanContext: () => first!.spanContext(),
-      get status(): never {
-        throw new Error('fails after its attributes');
-      },
-    } as unknown as ReadableSpan;
+    const failing = throwingOnStatus(first!, 'fails after its attributes');
     const encoder = new TraceRequestEncoder();
     encoder.add(first!);
     expect(() => encoder.add(failing)).toThrow('fails after its attributes');
@@ -220,13 +224,7 @@ describe('the one-pass OTLP/protobuf serializer', () => {
 
   it('leaves a span that cannot be encoded out, and the spans around it intact', () => {
     const [first, second] = recordSpans();
-    const hostile = {
-      ...first!,
-      spanContext: () => first!.spanContext(),
-      get status(): never {
-        throw new Error('a getter that throws');
-      },
-    } as unknown as ReadableSpan;
+    const hostile = throwingOnStatus(first!, 'a getter that throws');
     const encoder = new TraceRequestEncoder();
     encoder.add(first!);
     expect(() => encoder.add(hostile)).toThrow('a getter that throws');
