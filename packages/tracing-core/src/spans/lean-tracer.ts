@@ -51,6 +51,11 @@ export interface LeanTracerOptions {
 type Limits = Required<SpanLimits>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
+/** What `setAttribute` accepts as a value: a primitive at once, else the API's check for arrays. */
+function isValidValue(value: unknown): boolean {
+  const type = typeof value;
+  return type === 'string' || type === 'number' || type === 'boolean' || isAttributeValue(value);
+}
 /** At most this many attributes are adopted whole, well under the default limit of 128. */
 const ADOPTABLE_ATTRIBUTES = 64;
 
@@ -284,8 +289,7 @@ class LeanSpan implements Span, ReadableSpan {
       diag.warn(`Invalid attribute key: ${key}`);
       return this;
     }
-    const type = typeof value;
-    if (type !== 'string' && type !== 'number' && type !== 'boolean' && !isAttributeValue(value)) {
+    if (!isValidValue(value)) {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       return this;
     }
@@ -326,12 +330,11 @@ class LeanSpan implements Span, ReadableSpan {
     for (const key in attributes) {
       if (!hasOwn.call(attributes, key)) continue;
       const value = attributes[key];
-      const type = typeof value;
       if (
         key.length === 0 ||
         value === undefined ||
         value === null ||
-        (type !== 'string' && type !== 'number' && type !== 'boolean' && !isAttributeValue(value)) ||
+        !isValidValue(value) ||
         ++count > ADOPTABLE_ATTRIBUTES
       ) {
         this.setAttributes(attributes);
