@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { serverOptions } from './macro.mjs';
+import { routeUrl, serverOptions } from './macro.mjs';
 import { here, startNode } from './processes.mjs';
 
 const hasValgrind = () => {
@@ -58,7 +58,7 @@ async function countServer(options, { warmup, requests, dir }) {
   });
   const pid = String(server.child.pid);
   try {
-    const url = `http://127.0.0.1:${server.first.port}/models/m42`;
+    const url = routeUrl(server);
     await requestsOf(url, warmup);
     execFileSync('callgrind_control', ['-z', pid], { stdio: 'ignore' });
     const result = await requestsOf(url, requests);

@@ -43,7 +43,7 @@ export function parseSpec(text) {
 let serversStarted = 0;
 
 /** The benchmark route on a started server. */
-const routeUrl = (server) => `http://127.0.0.1:${server.first.port}/models/m42`;
+export const routeUrl = (server) => `http://127.0.0.1:${server.first.port}/models/m42`;
 
 async function burst(server, receiver, seconds) {
   const url = routeUrl(server);

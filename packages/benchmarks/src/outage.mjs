@@ -2,6 +2,7 @@
 // never answers): RSS and event-loop delay sampled every 5 s. Our adapter against the OpenTelemetry
 // reference, whose BatchSpanProcessor starts a new export for every full batch.
 import { createServer } from 'node:net';
+import { routeUrl } from './macro.mjs';
 import { here, startNode } from './processes.mjs';
 
 async function refusedUrl() {
@@ -18,7 +19,7 @@ async function phase(variant, collectorUrl, seconds, log) {
   const server = await startNode(here('./server.mjs'), { env, cpu: 1, nodeArgs });
   const samples = [];
   try {
-    const url = `http://127.0.0.1:${server.first.port}/models/m42`;
+    const url = routeUrl(server);
     const loadgen = startNode(here('./load.mjs'), {
       args: [url, String(seconds), '50'],
       cpu: 0,

@@ -15,14 +15,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSpec, serverOptions } from './macro.mjs';
+import { parseSpec, routeUrl, serverOptions } from './macro.mjs';
 import { here, load, startNode } from './processes.mjs';
 
 const SAMPLE_HZ = 2999;
 const seconds = Number(process.env.PERF_PROBE_SECONDS ?? 8);
 const rows = Number(process.env.PERF_PROBE_ROWS ?? 40);
 const callersOf = process.env.PERF_PROBE_CALLERS;
-const routeUrl = (server) => `http://127.0.0.1:${server.first.port}/models/m42`;
 
 /** Loads every server at once and records them together: samples by symbol and requests, per server. */
 async function profile(servers, file) {

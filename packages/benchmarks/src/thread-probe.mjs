@@ -4,7 +4,7 @@
 // grew, shows here and not in a main-thread profile. Takes one KEY=VALUE,… configuration, as
 // cpu-probe.mjs does (FRAMEWORK=express,VARIANT=ours-100[,NODE=path]); Linux only.
 import { readdirSync, readFileSync } from 'node:fs';
-import { parseSpec, serverOptions } from './macro.mjs';
+import { parseSpec, routeUrl, serverOptions } from './macro.mjs';
 import { here, load, startNode } from './processes.mjs';
 
 const TICK_MICROS = 1e6 / 100; // utime and stime count USER_HZ ticks, 100 a second on Linux
@@ -35,7 +35,7 @@ try {
     serverOptions(spec, receiver, '/v1/traces'),
   );
   try {
-    const url = `http://127.0.0.1:${server.first.port}/models/m42`;
+    const url = routeUrl(server);
     await load(url, 3, { cpu: 0 });
     const before = threadTicks(server.child.pid);
     const { requests } = await load(url, seconds, { cpu: 0 });
