@@ -213,6 +213,21 @@ describe('LeanTracer exports what the SDK Tracer exports', () => {
           limits.attributeValueLengthLimit === undefined,
       );
     }
+    // Attributes set at start plus the fresh ones past the count limit: copied, so the limit holds.
+    {
+      const { sdk, lean, sdkSpans, leanSpans } = tracers(new AlwaysOnSampler());
+      const numbered = (prefix: string, count: number): Attributes =>
+        Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}.${i}`, i]));
+      const start = { attributes: numbered('start', 100) };
+      const sdkSpan = sdk.startSpan('many', start, ROOT_CONTEXT);
+      sdkSpan.setAttributes(numbered('fresh', 40));
+      sdkSpan.end();
+      const leanSpan = lean.startSpan('many', start, ROOT_CONTEXT);
+      setFreshAttributes(leanSpan, numbered('fresh', 40));
+      leanSpan.end();
+      expect(Object.keys(leanSpans()[0]!.attributes)).toHaveLength(128);
+      expect(leanSpans().map(comparable)).toEqual(sdkSpans().map(comparable));
+    }
     // Not our span (an SDK one, or another copy of this package's): copied as setAttributes does.
     const { sdk, sdkSpans } = tracers();
     const span = sdk.startSpan('GET');
