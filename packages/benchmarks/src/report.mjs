@@ -111,17 +111,23 @@ export function renderReport(results) {
     parts.push(
       '## Instructions per request',
       '',
-      `The same servers under Valgrind's callgrind, counting the instructions every thread of the server process executes for ${requests} requests after ${warmup} of warm-up (10 connections). A count does not swing with the machine's other tenants as time does, but it is not exact either: two runs of one server agree within about 3 % of its total (20–30k instructions for Express and Nest, mostly the compiler's and the garbage collector's threads, whose work depends on timing), so a smaller difference is noise. It leaves out what time includes — cache misses, memory stalls, the kernel's network work — so it reads higher than the CPU ratio where a framework is memory-bound (Express, and Nest on it).`,
+      `The same servers under Valgrind's callgrind, counting the instructions the server process executes for ${requests} requests after ${warmup} of warm-up (10 connections): all its threads, and apart the main thread, where the requests run. The other threads (V8's compiler and garbage collector, our export worker) do work that is real — the OTLP/HTTP export, the collection our allocations cause — but depends on timing; the main thread shows the request path itself. A count does not swing with the machine's other tenants as time does, but it is not exact: two servers of one configuration counted side by side agreed within 1 % on the main thread (Express bare 551k and 549k, NestJS bare 654k and 658k, Fastify ours-100 139.5k and 138.6k, on 2026-12-06), while counts taken at different times moved by up to 6 % (Fastify disabled read 90k in one run and 85k in another), as V8 settles its code differently from run to run. A difference below about 5 % of the total is noise. It leaves out what time includes — cache misses, memory stalls, the kernel's network work — so it reads higher than the CPU ratio, most where a framework is memory-bound (Express, and NestJS on it). Where NestJS's sampled requests go: side by side on 2026-12-06, NestJS at 100 % counted 777k instructions a request on the main thread with its handler spans and 747k without them (\`BENCH_HANDLER_SPANS=0\`), so the second span of each request costs about 31k, twice what a sampled request's whole tracing work adds on Fastify (its 10 % and 100 % rows differ by 13k for nine tenths of the requests).`,
       '',
       table(
-        ['framework', 'variant', 'instructions/request', 'added', 'ratio'],
-        results.instructions.rows.map((row) => [
-          row.framework,
-          row.variant,
-          `${f(row.instructionsPerRequest / 1000, 0)}k`,
-          row.variant === 'bare' ? '' : `${Math.round(row.addedPerRequest / 1000)}k`,
-          f(row.ratio, 2),
-        ]),
+        ['framework', 'variant', 'all threads', 'added', 'ratio', 'main thread', 'added', 'ratio'],
+        results.instructions.rows.map((row) => {
+          const main = row.mainThreadPerRequest !== undefined;
+          return [
+            row.framework,
+            row.variant,
+            `${f(row.instructionsPerRequest / 1000, 0)}k`,
+            row.variant === 'bare' ? '' : `${Math.round(row.addedPerRequest / 1000)}k`,
+            f(row.ratio, 2),
+            main ? `${f(row.mainThreadPerRequest / 1000, 0)}k` : '–',
+            !main || row.variant === 'bare' ? '' : `${Math.round(row.mainThreadAddedPerRequest / 1000)}k`,
+            main ? f(row.mainThreadRatio, 2) : '–',
+          ];
+        }),
       ),
       '',
     );
