@@ -1,6 +1,8 @@
 // Cost per call of traceSpan and @Traced against a plain call, in nanoseconds, side by side.
-// Modes: disabled (TRACING_ENABLED=false), non-recording (sampler always_off) and recording
-// (always_on, spans exported through the batch processor to a discarding exporter).
+// Modes: disabled (TRACING_ENABLED=false), non-recording (sampler always_off), recording (always_on,
+// spans exported through the batch processor to a discarding exporter), and recording in a request:
+// each call a child of a recording span, under the default parent-based sampler, as a call made
+// while serving a sampled request is.
 // Rounds interleave the modes so a noisy neighbour hits them all alike; medians are reported.
 // Calls run in chunks with the batch processor drained between them (untimed), as a live app's
 // exporter drains it: otherwise hundreds of thousands of queued spans make every GC slower.
@@ -32,6 +34,11 @@ const modes = {
     sampler: 'always_on',
     batch: { maxQueueSize: 4096, maxExportBatchSize: 4096, scheduledDelayMillis: 60_000 },
   },
+  'recording, in a request': {
+    sampler: 'parentbased_always_on',
+    batch: { maxQueueSize: 4096, maxExportBatchSize: 4096, scheduledDelayMillis: 60_000 },
+    inRequest: true,
+  },
 };
 
 const CHUNK = 2048;
@@ -50,11 +57,13 @@ export async function runSpanHelpersBench({ rounds, calls }) {
     },
   };
   /** Nanoseconds per call over `chunks` timed chunks, the queue drained between them. */
-  const measure = async (run) => {
+  const measure = async (run, inRequest) => {
     let elapsed = 0n;
     for (let chunk = 0; chunk < chunks; chunk++) {
       const started = process.hrtime.bigint();
-      run();
+      // One parent per chunk of calls: its own cost is spread over 2048 of them.
+      if (inRequest) traceSpan('GET /models/:id', run);
+      else run();
       elapsed += process.hrtime.bigint() - started;
       await getTracing()?.forceFlush();
     }
@@ -62,7 +71,7 @@ export async function runSpanHelpersBench({ rounds, calls }) {
   };
   const results = {};
   for (let round = 0; round < rounds; round++) {
-    for (const [mode, options] of Object.entries(modes)) {
+    for (const [mode, { inRequest = false, ...options }] of Object.entries(modes)) {
       await getTracing()?.shutdown();
       configureTracing({
         ...options,
@@ -72,10 +81,10 @@ export async function runSpanHelpersBench({ rounds, calls }) {
         instrumentations: { http: false, undici: false, pg: false, ioredis: false },
       });
       for (const [name, run] of Object.entries(cases)) {
-        await measure(run); // warm-up
+        await measure(run, inRequest); // warm-up
         results[mode] ??= {};
         results[mode][name] ??= [];
-        results[mode][name].push(await measure(run));
+        results[mode][name].push(await measure(run, inRequest));
       }
       await getTracing()?.forceFlush();
     }

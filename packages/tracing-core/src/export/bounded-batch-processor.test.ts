@@ -190,13 +190,17 @@ describe('BoundedBatchSpanProcessor with our OTLP/protobuf exporter, which encod
   /** A processor exporting to a real OTLP receiver through our encoding exporter, and a provider feeding it. */
   async function encodingPipeline(batchConfig = config) {
     const receiver = await startOtlpReceiver();
+    // The first export waits for the export worker thread to start and load the SDK's transport:
+    // on a busy 2-core machine that once took longer than 2 s, and the batch counted as failed.
+    // Nothing here tests a timeout, so a generous one.
+    const exportTimeoutMillis = 15_000;
     const exporter = new OtlpProtobufWorkerExporter({
       url: receiver.url,
       headers: {},
-      timeoutMillis: 2000,
+      timeoutMillis: exportTimeoutMillis,
       concurrencyLimit: 2,
     });
-    const processor = new BoundedBatchSpanProcessor(exporter, batchConfig);
+    const processor = new BoundedBatchSpanProcessor(exporter, { ...batchConfig, exportTimeoutMillis });
     const provider = new BasicTracerProvider({ spanProcessors: [processor] });
     const close = async () => {
       await provider.shutdown();

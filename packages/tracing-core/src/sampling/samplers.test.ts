@@ -1,9 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
-import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { type Context, ROOT_CONTEXT, type Sampler, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  SamplingDecision,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { LeanTracer } from '../spans/lean-tracer.ts';
 import { compilePathPatterns } from './path-pattern.ts';
-import { createSampler, ExcludedPaths, RouteRatioSampler, TraceIdRatioSampler } from './samplers.ts';
+import {
+  createSampler,
+  ExcludedPaths,
+  LeanParentBasedSampler,
+  RouteRatioSampler,
+  TraceIdRatioSampler,
+} from './samplers.ts';
 
 function traceIds(count: number): string[] {
   return Array.from({ length: count }, (_, i) =>
@@ -49,6 +64,70 @@ describe('named samplers', () => {
     expect(sampledShare(createSampler('parentbased_always_off', 1), undefined, sampledParent)).toBe(1);
     expect(sampledShare(createSampler('parentbased_always_on', 1), undefined, unsampledParent)).toBe(0);
     expect(sampledShare(createSampler('parentbased_traceidratio', 0.5))).toBeCloseTo(0.5, 1);
+  });
+});
+
+describe('LeanParentBasedSampler', () => {
+  /** A context whose active span is one of our own, started with the given decision. */
+  function ownParent(decision: SamplingDecision): Context {
+    const tracer = new LeanTracer({
+      sampler: { shouldSample: () => ({ decision }), toString: () => 'fixed' },
+      processor: new SimpleSpanProcessor(new InMemorySpanExporter()),
+      resource: resourceFromAttributes({ 'service.name': 'model-registry' }),
+      scope: { name: 'test' },
+      spanLimits: {},
+    });
+    return trace.setSpan(ROOT_CONTEXT, tracer.startSpan('GET /models/:id', { kind: SpanKind.SERVER }));
+  }
+  /** Marks its decision, to tell which delegate decided. */
+  const marking = (decision: SamplingDecision, mark: string): Sampler => ({
+    shouldSample: () => ({ decision, attributes: { decided_by: mark } }),
+    toString: () => mark,
+  });
+  const configs = {
+    defaults: { root: new AlwaysOffSampler() },
+    delegates: {
+      root: new AlwaysOffSampler(),
+      localParentSampled: marking(SamplingDecision.RECORD, 'local-sampled'),
+      localParentNotSampled: marking(SamplingDecision.RECORD_AND_SAMPLED, 'local-not-sampled'),
+    },
+  };
+  const parents = {
+    sampled: ownParent(SamplingDecision.RECORD_AND_SAMPLED),
+    'recorded, not sampled': ownParent(SamplingDecision.RECORD),
+    remote: sampledParent,
+    none: ROOT_CONTEXT,
+  };
+
+  for (const [configName, config] of Object.entries(configs)) {
+    for (const [parentName, parent] of Object.entries(parents)) {
+      it(`decides as the SDK's ParentBasedSampler (${configName}, parent ${parentName})`, () => {
+        const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+        const ours = new LeanParentBasedSampler(config);
+        const sdk = new ParentBasedSampler(config);
+        const decide = (sampler: Sampler) =>
+          sampler.shouldSample(parent, id, 'ModelsController.findOne', SpanKind.INTERNAL, {}, []);
+        expect(decide(ours)).toEqual(decide(sdk));
+        expect(ours.toString()).toBe(sdk.toString());
+      });
+    }
+  }
+
+  it('hands a child of our own unsampled span to localParentNotSampled', () => {
+    const sampler = new LeanParentBasedSampler(configs.delegates);
+    const result = sampler.shouldSample(
+      parents['recorded, not sampled'],
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+      'child',
+      SpanKind.INTERNAL,
+      {},
+      [],
+    );
+    expect(result).toEqual({
+      decision: SamplingDecision.RECORD_AND_SAMPLED,
+      attributes: { decided_by: 'local-not-sampled' },
+    });
+    expect(createSampler('parentbased_always_on', 1)).toBeInstanceOf(LeanParentBasedSampler);
   });
 });
 

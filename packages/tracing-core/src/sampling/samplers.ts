@@ -4,6 +4,7 @@ import {
   isSpanContextValid,
   type Link,
   type SpanKind,
+  TraceFlags,
   trace,
 } from '@opentelemetry/api';
 import {
@@ -15,6 +16,7 @@ import {
   type SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
+import { isLeanSpan } from '../spans/lean-tracer.ts';
 import type { SamplerName } from '../types.ts';
 import { compilePathPatterns, type PathMatcher } from './path-pattern.ts';
 
@@ -28,11 +30,49 @@ export function createSampler(name: SamplerName, ratio: number): Sampler {
     case 'traceidratio':
       return new TraceIdRatioSampler(ratio);
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return new LeanParentBasedSampler({ root: new AlwaysOnSampler() });
     case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+      return new LeanParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioSampler(ratio) });
+      return new LeanParentBasedSampler({ root: new TraceIdRatioSampler(ratio) });
+  }
+}
+
+type ParentBasedSamplerConfig = ConstructorParameters<typeof ParentBasedSampler>[0];
+
+/**
+ * The SDK's ParentBasedSampler, deciding the same, with one shortcut: a parent that is one of our
+ * own spans is local and has valid ids by construction, so its sampled flag picks the delegate at
+ * once. The SDK re-checks the parent's ids with two regular expressions on every child span
+ * (a handler span, `traceSpan`, `@Traced()`); any other parent still goes through it.
+ */
+export class LeanParentBasedSampler extends ParentBasedSampler {
+  readonly #localParentSampled: Sampler;
+  readonly #localParentNotSampled: Sampler;
+
+  constructor(config: ParentBasedSamplerConfig) {
+    super(config);
+    // The SDK's defaults for a local parent.
+    this.#localParentSampled = config.localParentSampled ?? new AlwaysOnSampler();
+    this.#localParentNotSampled = config.localParentNotSampled ?? new AlwaysOffSampler();
+  }
+
+  override shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
+    const parent = trace.getSpan(context);
+    if (parent === undefined || !isLeanSpan(parent))
+      return super.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+    const delegate =
+      (parent.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0
+        ? this.#localParentSampled
+        : this.#localParentNotSampled;
+    return delegate.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 }
 

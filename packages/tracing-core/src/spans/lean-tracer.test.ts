@@ -258,6 +258,27 @@ describe('LeanTracer exports what the SDK Tracer exports', () => {
     expect(fresh!.parentSpanContext).toBeUndefined();
   });
 
+  it('nests under its own spans, and starts a new trace under a parent whose ids are not valid', () => {
+    const malformed = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: 'not-a-trace-id-at-all-0123456789',
+      spanId: '0000000000000000',
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    const { sdk, lean, sdkSpans, leanSpans } = tracers();
+    for (const tracer of [sdk, lean]) {
+      const parent = tracer.startSpan('GET /models/:id');
+      tracer.startSpan('ModelsController.findOne', {}, trace.setSpan(ROOT_CONTEXT, parent)).end();
+      parent.end();
+      tracer.startSpan('under a malformed parent', {}, malformed).end();
+    }
+    expect(leanSpans().map(comparable)).toEqual(sdkSpans().map(comparable));
+    const [child, parent, orphan] = leanSpans();
+    expect(child!.spanContext().traceId).toBe(parent!.spanContext().traceId);
+    expect(child!.parentSpanContext?.spanId).toBe(parent!.spanContext().spanId);
+    expect(orphan!.parentSpanContext).toBeUndefined();
+    expect(orphan!.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
   it('follows the sampler: dropped, recorded only, sampled with its attributes and trace state', () => {
     const decisions = [
       SamplingDecision.NOT_RECORD,

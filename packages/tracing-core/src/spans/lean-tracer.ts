@@ -134,9 +134,10 @@ export class LeanTracer implements Tracer {
   startSpan(name: string, options: SpanOptions = {}, parent: Context = contextApi.active()): Span {
     if (options.root) parent = trace.deleteSpan(parent);
     if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-    const parentSpanContext = trace.getSpan(parent)?.spanContext();
+    const parentSpan = trace.getSpan(parent);
+    const parentSpanContext = parentSpan?.spanContext();
     const validParent =
-      parentSpanContext !== undefined && isSpanContextValid(parentSpanContext)
+      parentSpanContext !== undefined && (isLeanSpan(parentSpan) || isSpanContextValid(parentSpanContext))
         ? parentSpanContext
         : undefined;
     const traceId = validParent === undefined ? generateTraceId() : validParent.traceId;
@@ -201,6 +202,15 @@ export class LeanTracer implements Tracer {
       span,
     );
   }
+}
+
+/**
+ * Whether a span is one of ours. Its ids are valid W3C ids by construction (generated, never all
+ * zero, or taken from a parent that was checked), so a child of it needs no check of them: the
+ * API's `isSpanContextValid` runs two regular expressions, about a fifth of a child span's cost.
+ */
+export function isLeanSpan(span: Span | undefined): boolean {
+  return span instanceof LeanSpan;
 }
 
 /**
