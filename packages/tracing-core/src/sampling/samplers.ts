@@ -57,22 +57,14 @@ export class LeanParentBasedSampler extends ParentBasedSampler {
     this.#localParentNotSampled = config.localParentNotSampled ?? new AlwaysOffSampler();
   }
 
-  override shouldSample(
-    context: Context,
-    traceId: string,
-    spanName: string,
-    spanKind: SpanKind,
-    attributes: Attributes,
-    links: Link[],
-  ): SamplingResult {
-    const parent = trace.getSpan(context);
-    if (parent === undefined || !isLeanSpan(parent))
-      return super.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+  override shouldSample(...args: Parameters<Sampler['shouldSample']>): SamplingResult {
+    const parent = trace.getSpan(args[0]);
+    if (parent === undefined || !isLeanSpan(parent)) return super.shouldSample(...args);
     const delegate =
       (parent.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0
         ? this.#localParentSampled
         : this.#localParentNotSampled;
-    return delegate.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+    return delegate.shouldSample(...args);
   }
 }
 
