@@ -47,9 +47,9 @@ async function dumpTotals(dir, prefix, timeoutMs = 60_000) {
     const files = readdirSync(dir).filter((name) => name.startsWith(`${prefix}-`));
     const totals = files.map((name) => totalOf(join(dir, name)));
     if (files.length > 0 && files.length === seen && totals.every((total) => total !== undefined)) {
-      const main = totalOf(join(dir, `${prefix}-01`));
-      if (main === undefined) throw new Error(`callgrind wrote no main-thread dump ${prefix}-01`);
-      return { all: totals.reduce((sum, total) => sum + total, 0), main };
+      const main = files.indexOf(`${prefix}-01`);
+      if (main === -1) throw new Error(`callgrind wrote no main-thread dump ${prefix}-01`);
+      return { all: totals.reduce((sum, total) => sum + total, 0), main: totals[main] };
     }
     seen = files.length;
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -115,19 +115,16 @@ export function renderReport(results) {
       '',
       table(
         ['framework', 'variant', 'all threads', 'added', 'ratio', 'main thread', 'added', 'ratio'],
-        results.instructions.rows.map((row) => {
-          const main = row.mainThreadPerRequest !== undefined;
-          return [
-            row.framework,
-            row.variant,
-            `${f(row.instructionsPerRequest / 1000, 0)}k`,
-            row.variant === 'bare' ? '' : `${Math.round(row.addedPerRequest / 1000)}k`,
-            f(row.ratio, 2),
-            main ? `${f(row.mainThreadPerRequest / 1000, 0)}k` : '–',
-            !main || row.variant === 'bare' ? '' : `${Math.round(row.mainThreadAddedPerRequest / 1000)}k`,
-            main ? f(row.mainThreadRatio, 2) : '–',
-          ];
-        }),
+        results.instructions.rows.map((row) => [
+          row.framework,
+          row.variant,
+          `${f(row.instructionsPerRequest / 1000, 0)}k`,
+          row.variant === 'bare' ? '' : `${Math.round(row.addedPerRequest / 1000)}k`,
+          f(row.ratio, 2),
+          `${f(row.mainThreadPerRequest / 1000, 0)}k`,
+          row.variant === 'bare' ? '' : `${Math.round(row.mainThreadAddedPerRequest / 1000)}k`,
+          f(row.mainThreadRatio, 2),
+        ]),
       ),
       '',
     );

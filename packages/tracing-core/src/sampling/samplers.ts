@@ -47,11 +47,13 @@ type ParentBasedSamplerConfig = ConstructorParameters<typeof ParentBasedSampler>
  * (a handler span, `traceSpan`, `@Traced()`); any other parent still goes through it.
  */
 export class LeanParentBasedSampler extends ParentBasedSampler {
+  readonly #root: Sampler;
   readonly #localParentSampled: Sampler;
   readonly #localParentNotSampled: Sampler;
 
   constructor(config: ParentBasedSamplerConfig) {
     super(config);
+    this.#root = config.root;
     // The SDK's defaults for a local parent.
     this.#localParentSampled = config.localParentSampled ?? new AlwaysOnSampler();
     this.#localParentNotSampled = config.localParentNotSampled ?? new AlwaysOffSampler();
@@ -59,7 +61,9 @@ export class LeanParentBasedSampler extends ParentBasedSampler {
 
   override shouldSample(...args: Parameters<Sampler['shouldSample']>): SamplingResult {
     const parent = trace.getSpan(args[0]);
-    if (parent === undefined || !isLeanSpan(parent)) return super.shouldSample(...args);
+    // No parent (every new request): the root decides, as in the SDK, without its second lookup.
+    if (parent === undefined) return this.#root.shouldSample(...args);
+    if (!isLeanSpan(parent)) return super.shouldSample(...args);
     const delegate =
       (parent.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0
         ? this.#localParentSampled
