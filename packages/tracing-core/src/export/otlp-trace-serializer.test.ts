@@ -18,7 +18,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { LeanTracer } from '../spans/lean-tracer.ts';
-import { serializeTraceRequest, TraceRequestEncoder } from './otlp-trace-serializer.ts';
+import { serializeTraceRequest, spareBuffers, TraceRequestEncoder } from './otlp-trace-serializer.ts';
 
 /** Spans as services produce them: two resources, two scopes, SDK and lean spans mixed. */
 function recordSpans(): ReadableSpan[] {
@@ -220,6 +220,62 @@ describe('the one-pass OTLP/protobuf serializer', () => {
     encoder.add(second!);
     encoder.add(third!);
     expect(Buffer.from(encoder.finish()).equals(sdk([first!, second!, third!]))).toBe(true);
+  });
+
+  it('lends each batch its request in memory the batches before it used, exact while other batches fill', () => {
+    const { exporter, tracer } = leanTracer('reuse');
+    for (let i = 0; i < 60; i++)
+      tracer.startSpan(`span ${i}`, { attributes: { 'url.path': `/models/m${i}`, i } }).end();
+    const spans = exporter.getFinishedSpans();
+    const sdk = (batch: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.serializeRequest(batch)!);
+    // A batch still filling holds its memory through every other batch's request.
+    const filling = new TraceRequestEncoder();
+    const fillingSpans = [spans[0]!, ...recordSpans()];
+    for (const span of fillingSpans.slice(0, 3)) filling.add(span);
+    const memories = new Set<ArrayBufferLike>();
+    for (let batch = 0; batch < 10; batch++) {
+      const encoder = new TraceRequestEncoder();
+      const batchSpans = spans.slice(batch * 6, batch * 6 + 6);
+      for (const span of batchSpans) encoder.add(span);
+      let lent = Buffer.alloc(0);
+      encoder.lend((request) => {
+        memories.add(request.buffer);
+        lent = Buffer.from(request);
+      });
+      expect(lent.equals(sdk(batchSpans))).toBe(true);
+    }
+    // Ten requests, two buffers: the batch's spans and its request, handed from batch to batch.
+    expect(memories.size).toBeLessThanOrEqual(2);
+    for (const span of fillingSpans.slice(3)) filling.add(span);
+    expect(Buffer.from(filling.finish()).equals(sdk(fillingSpans))).toBe(true);
+  });
+
+  it('keeps at most 8 buffers for the next batches, however many scopes a batch has', () => {
+    // Each scope's spans fill a buffer of their own.
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    for (let i = 0; i < 20; i++) provider.getTracer(`instrumentation-${i}`).startSpan('query').end();
+    const encoder = new TraceRequestEncoder();
+    for (const span of exporter.getFinishedSpans()) encoder.add(span);
+    encoder.lend(() => {});
+    expect(spareBuffers().count).toBe(8);
+  });
+
+  it('keeps at most 8 MiB for the next batches, whatever the size of the ones before', () => {
+    const { exporter, tracer } = leanTracer('huge batches');
+    for (const megabytes of [5, 3, 9, 1, 6])
+      tracer.startSpan('bulk', { attributes: { payload: 'x'.repeat(megabytes * 1_000_000) } }).end();
+    const memories = new Set<ArrayBufferLike>();
+    for (const span of exporter.getFinishedSpans()) {
+      const encoder = new TraceRequestEncoder();
+      encoder.add(span);
+      encoder.lend((request) => {
+        memories.add(request.buffer);
+      });
+      expect(spareBuffers().bytes).toBeGreaterThan(0);
+      expect(spareBuffers().bytes).toBeLessThanOrEqual(8 * 1024 * 1024);
+    }
+    expect(memories.size).toBeGreaterThan(1);
   });
 
   it('leaves a span that cannot be encoded out, and the spans around it intact', () => {

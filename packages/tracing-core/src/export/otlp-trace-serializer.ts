@@ -45,15 +45,91 @@ const KEY_CACHE_LIMIT = 2048;
 const PAIR_STRING_LIMIT = 128;
 const RAW_LOOP_LIMIT = 16;
 
+/**
+ * Spare buffers for the writers of span batches. A batch of a few hundred spans fills a few hundred
+ * kB; allocated afresh for every batch, and doubled on the way there, that memory is new pages the
+ * kernel must fault in and zero, and moved on every doubling: most of what serialising cost, and
+ * why its timing swung threefold from run to run on a virtual machine. A finished batch gives its
+ * buffers back here and the next one writes into them. Bounded in count and in bytes.
+ */
+const SPARE_BUFFERS: Buffer[] = [];
+const SPARE_BUFFER_COUNT = 8;
+const SPARE_BYTES_LIMIT = 8 * 1024 * 1024;
+let spareBytes = 0;
+
+/**
+ * A spare buffer of at least `minSize` bytes, else a new one. A batch's spans take the largest, to
+ * grow as little as possible; its request the smallest that fits, as it is posted to the export
+ * worker whole buffer and all.
+ */
+function takeBuffer(minSize: number, largest: boolean): Buffer {
+  let chosen = -1;
+  for (let i = 0; i < SPARE_BUFFERS.length; i++) {
+    const length = SPARE_BUFFERS[i]!.length;
+    if (length < minSize) continue;
+    if (
+      chosen === -1 ||
+      (largest ? length > SPARE_BUFFERS[chosen]!.length : length < SPARE_BUFFERS[chosen]!.length)
+    )
+      chosen = i;
+  }
+  // Every byte up to a writer's `pos` gets written; zero-filling the rest would be wasted work.
+  if (chosen === -1) return Buffer.allocUnsafeSlow(minSize);
+  const spare = SPARE_BUFFERS[chosen]!;
+  SPARE_BUFFERS[chosen] = SPARE_BUFFERS[SPARE_BUFFERS.length - 1]!;
+  SPARE_BUFFERS.pop();
+  spareBytes -= spare.length;
+  return spare;
+}
+
+/** The spare buffers kept for the next batches: at most 8, of at most 8 MiB together. */
+export function spareBuffers(): { readonly count: number; readonly bytes: number } {
+  return { count: SPARE_BUFFERS.length, bytes: spareBytes };
+}
+
+function giveBuffer(buffer: Buffer): void {
+  if (buffer.length > SPARE_BYTES_LIMIT) return;
+  SPARE_BUFFERS.push(buffer);
+  spareBytes += buffer.length;
+  // Over a bound, the smallest go first: a larger one serves any batch a smaller one would.
+  while (SPARE_BUFFERS.length > SPARE_BUFFER_COUNT || spareBytes > SPARE_BYTES_LIMIT) {
+    let smallest = 0;
+    for (let i = 1; i < SPARE_BUFFERS.length; i++)
+      if (SPARE_BUFFERS[i]!.length < SPARE_BUFFERS[smallest]!.length) smallest = i;
+    spareBytes -= SPARE_BUFFERS[smallest]!.length;
+    SPARE_BUFFERS[smallest] = SPARE_BUFFERS[SPARE_BUFFERS.length - 1]!;
+    SPARE_BUFFERS.pop();
+  }
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/** Where a writer's memory comes from: its own, or the spares, for a batch's spans or its request. */
+type WriterMemory = 'own' | 'spans' | 'request';
+
 class Writer {
   buffer: Buffer;
   view: DataView;
   pos = 0;
+  readonly #memory: WriterMemory;
 
-  constructor(initialSize: number) {
-    // Every byte up to `pos` gets written; zero-filling the rest would be wasted work.
-    this.buffer = Buffer.allocUnsafeSlow(initialSize);
+  constructor(initialSize: number, memory: WriterMemory = 'own') {
+    this.#memory = memory;
+    this.buffer = this.#allocate(initialSize);
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
+  }
+
+  #allocate(size: number): Buffer {
+    // Every byte up to `pos` gets written; zero-filling the rest would be wasted work.
+    return this.#memory === 'own' ? Buffer.allocUnsafeSlow(size) : takeBuffer(size, this.#memory === 'spans');
+  }
+
+  /** Gives the buffer of a writer on spare memory back; the writer is spent. */
+  release(): void {
+    if (this.#memory !== 'own' && this.buffer !== NO_BYTES) giveBuffer(this.buffer);
+    this.buffer = NO_BYTES;
+    this.view = new DataView(NO_BYTES.buffer, 0, 0);
+    this.pos = 0;
   }
 
   ensure(extra: number): void {
@@ -62,10 +138,11 @@ class Writer {
   }
 
   grow(extra: number): void {
-    let size = this.buffer.length * 2;
+    let size = Math.max(this.buffer.length * 2, 1024);
     while (size < this.pos + extra) size *= 2;
-    const grown = Buffer.allocUnsafeSlow(size);
+    const grown = this.#allocate(size);
     grown.set(this.buffer.subarray(0, this.pos));
+    if (this.#memory !== 'own') giveBuffer(this.buffer);
     this.buffer = grown;
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
   }
@@ -507,11 +584,30 @@ export class TraceRequestEncoder {
     this.#count++;
   }
 
-  /** The whole request. The encoder is spent afterwards. */
+  /** The whole request, in memory of its own. The encoder is spent afterwards. */
   finish(): Uint8Array {
+    return this.#request('own').finish();
+  }
+
+  /**
+   * Builds the whole request in memory reused from batch to batch and hands it to `use`, which must
+   * be done with it when it returns (write it out, or copy it, as `postMessage` does): afterwards
+   * that memory serves the next batch. Saves the fresh pages a request of its own costs, most of
+   * what serialising a batch cost. The encoder is spent afterwards.
+   */
+  lend(use: (request: Uint8Array) => void): void {
+    const writer = this.#request('request');
+    try {
+      use(writer.finish());
+    } finally {
+      writer.release();
+    }
+  }
+
+  #request(memory: 'own' | 'request'): Writer {
     let spanBytes = 0;
     for (const group of this.#groups) spanBytes += group.spans.pos;
-    const writer = new Writer(Math.max(1024, spanBytes + 256 * this.#groups.length));
+    const writer = new Writer(Math.max(1024, spanBytes + 256 * this.#groups.length), memory);
     const resources: Resource[] = [];
     for (const group of this.#groups)
       if (group.spans.pos > 0 && !resources.includes(group.resource)) resources.push(group.resource);
@@ -538,7 +634,9 @@ export class TraceRequestEncoder {
       }
       writer.end(resourceSpans, 3);
     }
-    return writer.finish();
+    // The spans' bytes are in the request now: their buffers serve the next batch.
+    for (const group of this.#groups) group.spans.release();
+    return writer;
   }
 
   #groupOf(resource: Resource, scope: InstrumentationScope): ScopeGroup {
@@ -547,7 +645,7 @@ export class TraceRequestEncoder {
     if (last !== undefined && last.resource === resource && last.scope === scope) return last;
     let group = this.#groups.find((g) => g.resource === resource && g.scope === scope);
     if (group === undefined) {
-      group = { resource, scope, spans: new Writer(16 * 1024) };
+      group = { resource, scope, spans: new Writer(16 * 1024, 'spans') };
       this.#groups.push(group);
     }
     this.#last = group;

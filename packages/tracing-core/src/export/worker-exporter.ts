@@ -118,11 +118,17 @@ export class OtlpWorkerExporter implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.send(() => this.#serialize(spans), done);
+    this.send((post) => post(this.#serialize(spans)), done);
   }
 
-  /** Sends one request body, made by `body()` unless the exporter refuses the export first. */
-  protected send(body: () => Uint8Array, done: (result: ExportResult) => void): void {
+  /**
+   * Sends one request body, which `write` builds and hands to `post` unless the exporter refuses
+   * the export first. `post` copies the body, so its memory is free again when `post` returns.
+   */
+  protected send(
+    write: (post: (body: Uint8Array) => void) => void,
+    done: (result: ExportResult) => void,
+  ): void {
     if (this.#isShutdown) {
       done(failure('the exporter is shut down'));
       return;
@@ -131,21 +137,21 @@ export class OtlpWorkerExporter implements SpanExporter {
       done(failure('Concurrent export limit reached'));
       return;
     }
-    let bytes: Uint8Array;
-    let worker: Worker;
+    let posted = false;
     try {
-      bytes = body();
-      worker = this.#worker ?? this.#start();
+      const worker = this.#worker ?? this.#start();
+      write((body) => {
+        const id = this.#nextId++;
+        // Copied, not transferred: the body is a view of memory the next batch reuses, and a
+        // batch costs microseconds to copy. The reply comes on a later turn of the event loop.
+        worker.postMessage({ id, body });
+        this.#pending.set(id, done);
+        if (this.#pending.size === 1) worker.ref();
+        posted = true;
+      });
     } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error as Error });
-      return;
+      if (!posted) done({ code: ExportResultCode.FAILED, error: error as Error });
     }
-    const id = this.#nextId++;
-    this.#pending.set(id, done);
-    if (this.#pending.size === 1) worker.ref();
-    // Copied, not transferred: the body may be a view of a larger or pooled buffer, and a batch
-    // costs microseconds to copy.
-    worker.postMessage({ id, body: bytes });
   }
 
   /** Waits for the exports in flight; each ends within the transport's timeout. */
@@ -234,6 +240,6 @@ export class OtlpProtobufWorkerExporter
   }
 
   exportBatch(batch: TraceRequestEncoder, done: (result: ExportResult) => void): void {
-    this.send(() => batch.finish(), done);
+    this.send((post) => batch.lend(post), done);
   }
 }
