@@ -261,6 +261,21 @@ describe('the one-pass OTLP/protobuf serializer', () => {
     expect(spareBuffers().count).toBe(8);
   });
 
+  it('encodes spans added after its request was built as a new request, taking a spare and giving back none', () => {
+    const [first, second] = recordSpans();
+    const encoder = new TraceRequestEncoder();
+    encoder.add(first!);
+    encoder.finish();
+    const spares = spareBuffers().count;
+    expect(spares).toBeGreaterThan(0);
+    // The same resource and scope: it goes on in the group whose buffer went back to the spares.
+    encoder.add(first!);
+    expect(spareBuffers().count).toBe(spares - 1);
+    encoder.add(second!);
+    const sdk = ProtobufTraceSerializer.serializeRequest([first!, second!])!;
+    expect(Buffer.from(encoder.finish()).equals(Buffer.from(sdk))).toBe(true);
+  });
+
   it('keeps at most 8 MiB for the next batches, whatever the size of the ones before', () => {
     const { exporter, tracer } = leanTracer('huge batches');
     for (const megabytes of [5, 3, 9, 1, 6])

@@ -88,7 +88,7 @@ export function spareBuffers(): { readonly count: number; readonly bytes: number
 }
 
 function giveBuffer(buffer: Buffer): void {
-  if (buffer.length > SPARE_BYTES_LIMIT) return;
+  if (buffer.length === 0 || buffer.length > SPARE_BYTES_LIMIT) return;
   SPARE_BUFFERS.push(buffer);
   spareBytes += buffer.length;
   // Over a bound, the smallest go first: a larger one serves any batch a smaller one would.
@@ -103,6 +103,7 @@ function giveBuffer(buffer: Buffer): void {
 }
 
 const NO_BYTES = Buffer.alloc(0);
+const NO_VIEW = new DataView(NO_BYTES.buffer, NO_BYTES.byteOffset, 0);
 
 /** Where a writer's memory comes from: its own, or the spares, for a batch's spans or its request. */
 type WriterMemory = 'own' | 'spans' | 'request';
@@ -126,9 +127,9 @@ class Writer {
 
   /** Gives the buffer of a writer on spare memory back; the writer is spent. */
   release(): void {
-    if (this.#memory !== 'own' && this.buffer !== NO_BYTES) giveBuffer(this.buffer);
+    if (this.#memory !== 'own') giveBuffer(this.buffer);
     this.buffer = NO_BYTES;
-    this.view = new DataView(NO_BYTES.buffer, 0, 0);
+    this.view = NO_VIEW;
     this.pos = 0;
   }
 
