@@ -20,7 +20,7 @@ import { startTracing } from '../setup.ts';
 import { traceSpan } from '../spans/helpers.ts';
 import { BoundedBatchSpanProcessor } from './bounded-batch-processor.ts';
 import { serializeTraceRequest } from './otlp-trace-serializer.ts';
-import { OtlpWorkerExporter } from './worker-exporter.ts';
+import { OtlpProtobufWorkerExporter, OtlpWorkerExporter } from './worker-exporter.ts';
 
 const noInstrumentations = { http: false, undici: false, pg: false, ioredis: false };
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -229,6 +229,40 @@ describe('OTLP export from a worker thread', () => {
     cleanups.push(() => exporterUp.shutdown());
     expect((await exportOnce(exporterUp, finishedSpans(2))).code).toBe(ExportResultCode.SUCCESS);
     expect(await revived.waitForSpans(2)).toHaveLength(2);
+  });
+
+  it('fails a batch whose request cannot be built, and sends the next one', async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.close());
+    const exporter = new OtlpProtobufWorkerExporter({
+      url: receiver.url,
+      headers: {},
+      timeoutMillis: 5000,
+      concurrencyLimit: 2,
+    });
+    cleanups.push(() => exporter.shutdown());
+    const exportBatch = (spans: ReadableSpan[]) =>
+      new Promise<ExportResult>((resolve) => {
+        const batch = exporter.newBatch();
+        for (const span of spans) batch.add(span);
+        exporter.exportBatch(batch, resolve);
+      });
+    const [span] = finishedSpans(1);
+    // Its resource is read only when the request is built, after the span was encoded.
+    const hostile = {
+      ...span!,
+      spanContext: () => span!.spanContext(),
+      resource: {
+        get attributes(): never {
+          throw new Error('a resource that throws');
+        },
+      },
+    } as unknown as ReadableSpan;
+    const failed = await exportBatch([hostile]);
+    expect(failed.code).toBe(ExportResultCode.FAILED);
+    expect(failed.error?.message).toBe('a resource that throws');
+    expect((await exportBatch([span!])).code).toBe(ExportResultCode.SUCCESS);
+    expect(await receiver.waitForSpans(1)).toHaveLength(1);
   });
 
   it('fails exports after shutdown instead of starting a new worker', async () => {
