@@ -25,6 +25,19 @@ function table(header, rows) {
   ].join('\n');
 }
 
+/** Context only × tracing disabled, the product of the two CPU ratios, for each framework. */
+function floorProducts(rows) {
+  const ratio = (framework, variant) =>
+    rows.find((row) => row.framework === framework && row.variant === variant)?.cpuRatio;
+  const names = { fastify: 'Fastify', express: 'Express', nest: 'NestJS' };
+  return Object.entries(names)
+    .map(([framework, name]) => {
+      const product = ratio(framework, 'context-only') * ratio(framework, 'disabled');
+      return `${f(product, 2)} on ${name}`;
+    })
+    .join(', ');
+}
+
 /** A throughput phase's rows: each variant's CPU ratio against its target, and its figures alone. */
 function throughputTable(rows) {
   return table(
@@ -92,7 +105,7 @@ export function renderReport(results) {
       '',
       "Why Express (and Nest, which runs on it) cost several times more on Node 20 than on Node 24, bare included: Express gives every request's `req` and `res` its application's prototypes with `Object.setPrototypeOf`, and on Node 20's V8 that keeps most of the young objects alive through scavenges and brings a full collection every few hundred milliseconds. A plain `node:http` server that makes the same two calls per request falls from 54k to 20k req/s on Node 20 (21 full collections in 8 s where it had none), and from 62k to 51k on Node 24 (none). `packages/benchmarks/src/thread-probe.mjs` (CPU per request by thread) shows the bill: bare Express on Node 20 spends about 116 µs per request on its main thread and another 18 µs in V8's four GC helper threads, against 34 and 0.6 µs on Node 24. Every property our adapter reads from `req` or `res` after routing lands on the same slow path (`LookupInRegularHolder` leads a perf profile of bare Express there), so the same lifecycle costs more µs on Express than on Fastify. Collection is the smaller part of that bill, and not what we add to it: counted with a `PerformanceObserver` over 20 000 requests, scavenges cost bare Express 13–15 µs per request and 15–18 µs with our adapter at any setting, of about 190 µs on its main thread, while V8's inline-cache misses and map migrations (`LookupInRegularHolder`, `MigrateToMap`, `LoadIC::ComputeHandler` and the megamorphic IC stubs) take about a fifth of its perf samples.",
       '',
-      'What the 10 % targets leave room for on Node 20. A request that is traced but not sampled pays the context floor (*context only*), the adapter and its metrics (*tracing disabled*) and the tracing-on work of an unsampled request (propagation, ids, the sampler, `traceresponse`), and these multiply. On Fastify, paired against bare in one probe on 2026-12-06 (`node packages/benchmarks/src/cpu-probe.mjs`, 4 rounds, `BENCH_RATIO=0` for tracing on with nothing sampled): context only 0.73, tracing disabled 0.80, tracing on with nothing sampled 0.60, ours at 10 % 0.57 and at 100 % 0.45. The sampled tenth costs 0.03; the rest is the floor times the adapter. In the table above, context only × tracing disabled is 0.69 on Fastify, 0.79 on Express and 0.68 on NestJS (0.68, 0.83 and 0.76 in the previous run of the same day), under the 10 % targets (0.75, 0.92, 0.92) before any span is made. `packages/benchmarks/src/perf-probe.mjs` records two variants loaded at once and prints where the difference goes, in µs per request by symbol: from nothing sampled to 100 % on Fastify, our OTLP encoding (`writeAttributes`, `writeSpan`, `TypedArray#set`, `hexId`, `tag`, `string`) leads with about 3.8 µs of the 31 µs difference, no other function of ours passes 0.8 µs, and the kernel wake-ups on loopback writes (`_raw_spin_unlock_irqrestore`) grow by 3.4 µs (both servers shared the core, so every figure reads higher than alone).',
+      `What the 10 % targets leave room for on Node 20. A request that is traced but not sampled pays the context floor (*context only*), the adapter and its metrics (*tracing disabled*) and the tracing-on work of an unsampled request (propagation, ids, the sampler, \`traceresponse\`), and these multiply. On Fastify, paired against bare in one probe on 2026-12-06 (\`node packages/benchmarks/src/cpu-probe.mjs\`, 4 rounds, \`BENCH_RATIO=0\` for tracing on with nothing sampled): context only 0.73, tracing disabled 0.80, tracing on with nothing sampled 0.60, ours at 10 % 0.57 and at 100 % 0.45. The sampled tenth costs 0.03; the rest is the floor times the adapter. In the table above, context only × tracing disabled is ${floorProducts(results.macro.rows)}, under the 10 % targets (0.75, 0.92, 0.92) before any span is made. \`packages/benchmarks/src/perf-probe.mjs\` records two variants loaded at once and prints where the difference goes, in µs per request by symbol: from nothing sampled to 100 % on Fastify, our OTLP encoding (\`writeAttributes\`, \`writeSpan\`, \`TypedArray#set\`, \`hexId\`, \`tag\`, \`string\`) leads with about 3.8 µs of the 31 µs difference (measured before batches reused their buffers), no other function of ours passes 0.8 µs, and the kernel wake-ups on loopback writes (\`_raw_spin_unlock_irqrestore\`) grow by 3.4 µs (both servers shared the core, so every figure reads higher than alone).`,
       '',
     );
   }
