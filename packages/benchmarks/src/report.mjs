@@ -212,13 +212,16 @@ export function renderReport(results) {
             '',
             '| serializer | ns per span | bytes per span | ratio |',
             '| --- | --- | --- | --- |',
-            `| SDK \`ProtobufTraceSerializer\` | ${f(results.otlp.sdk.nsPerSpan, 0)} | ${f(results.otlp.sdk.bytesPerSpan, 0)} | 1.00 |`,
-            `| ours, as our exporter runs it | ${f(results.otlp.ours.nsPerSpan, 0)} | ${f(results.otlp.ours.bytesPerSpan, 0)} | ${f(results.otlp.ours.nsPerSpan / results.otlp.sdk.nsPerSpan, 2)} |`,
-            ...(results.otlp.oursOwned === undefined
-              ? []
-              : [
-                  `| ours, \`serializeTraceRequest\` | ${f(results.otlp.oursOwned.nsPerSpan, 0)} | ${f(results.otlp.oursOwned.bytesPerSpan, 0)} | ${f(results.otlp.oursOwned.nsPerSpan / results.otlp.sdk.nsPerSpan, 2)} |`,
-                ]),
+            ...[
+              ['SDK `ProtobufTraceSerializer`', results.otlp.sdk],
+              ['ours, as our exporter runs it', results.otlp.ours],
+              ['ours, `serializeTraceRequest`', results.otlp.oursOwned],
+            ]
+              .filter(([, row]) => row !== undefined)
+              .map(
+                ([label, row]) =>
+                  `| ${label} | ${f(row.nsPerSpan, 0)} | ${f(row.bytesPerSpan, 0)} | ${f(row.nsPerSpan / results.otlp.sdk.nsPerSpan, 2)} |`,
+              ),
           ]),
       '',
     );

@@ -57,12 +57,8 @@ const SPARE_BUFFER_COUNT = 8;
 const SPARE_BYTES_LIMIT = 8 * 1024 * 1024;
 let spareBytes = 0;
 
-/**
- * A spare buffer of at least `minSize` bytes, else a new one. A batch's spans take the largest, to
- * grow as little as possible; its request the smallest that fits, as it is posted to the export
- * worker whole buffer and all.
- */
-function takeBuffer(minSize: number, largest: boolean): Buffer {
+/** The index of the largest, or else the smallest, spare of at least `minSize` bytes; -1 if none. */
+function spareIndex(minSize: number, largest: boolean): number {
   let chosen = -1;
   for (let i = 0; i < SPARE_BUFFERS.length; i++) {
     const length = SPARE_BUFFERS[i]!.length;
@@ -73,13 +69,26 @@ function takeBuffer(minSize: number, largest: boolean): Buffer {
     )
       chosen = i;
   }
-  // Every byte up to a writer's `pos` gets written; zero-filling the rest would be wasted work.
-  if (chosen === -1) return Buffer.allocUnsafeSlow(minSize);
-  const spare = SPARE_BUFFERS[chosen]!;
-  SPARE_BUFFERS[chosen] = SPARE_BUFFERS[SPARE_BUFFERS.length - 1]!;
+  return chosen;
+}
+
+function removeSpare(index: number): Buffer {
+  const spare = SPARE_BUFFERS[index]!;
+  SPARE_BUFFERS[index] = SPARE_BUFFERS[SPARE_BUFFERS.length - 1]!;
   SPARE_BUFFERS.pop();
   spareBytes -= spare.length;
   return spare;
+}
+
+/**
+ * A spare buffer of at least `minSize` bytes, else a new one. A batch's spans take the largest, to
+ * grow as little as possible; its request the smallest that fits, as it is posted to the export
+ * worker whole buffer and all.
+ */
+function takeBuffer(minSize: number, largest: boolean): Buffer {
+  const index = spareIndex(minSize, largest);
+  // Every byte up to a writer's `pos` gets written; zero-filling the rest would be wasted work.
+  return index === -1 ? Buffer.allocUnsafeSlow(minSize) : removeSpare(index);
 }
 
 /** The spare buffers kept for the next batches: at most 8, of at most 8 MiB together. */
@@ -92,14 +101,8 @@ function giveBuffer(buffer: Buffer): void {
   SPARE_BUFFERS.push(buffer);
   spareBytes += buffer.length;
   // Over a bound, the smallest go first: a larger one serves any batch a smaller one would.
-  while (SPARE_BUFFERS.length > SPARE_BUFFER_COUNT || spareBytes > SPARE_BYTES_LIMIT) {
-    let smallest = 0;
-    for (let i = 1; i < SPARE_BUFFERS.length; i++)
-      if (SPARE_BUFFERS[i]!.length < SPARE_BUFFERS[smallest]!.length) smallest = i;
-    spareBytes -= SPARE_BUFFERS[smallest]!.length;
-    SPARE_BUFFERS[smallest] = SPARE_BUFFERS[SPARE_BUFFERS.length - 1]!;
-    SPARE_BUFFERS.pop();
-  }
+  while (SPARE_BUFFERS.length > SPARE_BUFFER_COUNT || spareBytes > SPARE_BYTES_LIMIT)
+    removeSpare(spareIndex(0, false));
 }
 
 const NO_BYTES = Buffer.alloc(0);
