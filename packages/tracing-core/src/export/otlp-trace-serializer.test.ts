@@ -261,6 +261,19 @@ describe('the one-pass OTLP/protobuf serializer', () => {
     expect(spareBuffers().count).toBe(8);
   });
 
+  it('gives up its smallest spares first, so a large batch finds its buffers again', () => {
+    // Spares full of small buffers (the test before), then a 3 MB batch: its 4 MiB span buffer and
+    // its 3 MB request are kept in their place.
+    expect(spareBuffers().count).toBe(8);
+    const { exporter, tracer } = leanTracer('large batch');
+    tracer.startSpan('bulk', { attributes: { payload: 'x'.repeat(3_000_000) } }).end();
+    const encoder = new TraceRequestEncoder();
+    encoder.add(exporter.getFinishedSpans()[0]!);
+    encoder.lend(() => {});
+    expect(spareBuffers().count).toBe(8);
+    expect(spareBuffers().bytes).toBeGreaterThan(7_000_000);
+  });
+
   it('encodes spans added after its request was built as a new request, taking a spare and giving back none', () => {
     const [first, second] = recordSpans();
     const encoder = new TraceRequestEncoder();
