@@ -4,7 +4,18 @@
 import { here, load, median, startNode } from './processes.mjs';
 
 export const FRAMEWORKS = ['express', 'fastify', 'nest'];
-export const VARIANTS = ['bare', 'disabled', 'context-only', 'ours-10', 'ours-100', 'otel-100', 'burn-20'];
+// bare-control is a second bare process, measured like every other variant: what "no difference"
+// reads in the same run (paired, bare against bare has read 0.90 to 1.00 on this machine).
+export const VARIANTS = [
+  'bare',
+  'bare-control',
+  'disabled',
+  'context-only',
+  'ours-10',
+  'ours-100',
+  'otel-100',
+  'burn-20',
+];
 const SERVER_CPU = 1;
 const LOAD_CPU = 0;
 

@@ -1,5 +1,5 @@
-// One benchmark server: FRAMEWORK (express | fastify | nest) x VARIANT (bare | disabled |
-// context-only | ours-10 | ours-100 | otel-100 | burn-20), serving GET /models/:id as JSON on 127.0.0.1. It
+// One benchmark server: FRAMEWORK (express | fastify | nest) x VARIANT (bare | bare-control |
+// disabled | context-only | ours-10 | ours-100 | otel-100 | burn-20; bare-control is bare), serving GET /models/:id as JSON on 127.0.0.1. It
 // prints {"port"} once listening, and answers a "stats" line on stdin with its CPU time, RSS and
 // export counters.
 import 'reflect-metadata';
