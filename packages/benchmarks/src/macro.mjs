@@ -5,7 +5,7 @@ import { here, load, median, startNode } from './processes.mjs';
 
 export const FRAMEWORKS = ['express', 'fastify', 'nest'];
 // bare-control is a second bare process, measured like every other variant: what "no difference"
-// reads in the same run (paired, bare against bare has read 0.90 to 1.00 on this machine).
+// reads in the same run (see measureInterleaved).
 export const VARIANTS = [
   'bare',
   'bare-control',
@@ -113,7 +113,9 @@ async function startWarm(specs, receiver, warmup) {
  *   the two servers sharing the server core: `cpuRatio`, the baseline's CPU µs per request over
  *   the spec's, measured over the same seconds. This machine's speed swings by half within
  *   seconds (other tenants' memory traffic), which no sequential order cancels; two servers
- *   measured at once see the same machine. Bare against bare reads 1.00 ± 0.04 this way.
+ *   measured at once see the same machine. Bare against bare still reads below 1.00 this way
+ *   (0.84–0.90 medians on 2026-12-06, lowest after the longest idle): bare runs in every pairing
+ *   and never idles; the bare-control variant shows the reading in each run.
  * Returns every run, tagged with its phase.
  */
 export async function measureInterleaved(

@@ -1,7 +1,7 @@
 // One benchmark server: FRAMEWORK (express | fastify | nest) x VARIANT (bare | bare-control |
-// disabled | context-only | ours-10 | ours-100 | otel-100 | burn-20; bare-control is bare), serving GET /models/:id as JSON on 127.0.0.1. It
-// prints {"port"} once listening, and answers a "stats" line on stdin with its CPU time, RSS and
-// export counters.
+// disabled | context-only | ours-10 | ours-100 | otel-100 | burn-20; bare-control is bare), serving
+// GET /models/:id as JSON on 127.0.0.1. It prints {"port"} once listening, and answers a "stats"
+// line on stdin with its CPU time, RSS and export counters.
 import 'reflect-metadata';
 import { createInterface } from 'node:readline';
 
