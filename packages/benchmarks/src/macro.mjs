@@ -1,6 +1,6 @@
 // Throughput of the same route per framework and variant, server and load generator on separate
-// cores: all of a framework's variants started together and kept warm, then measured alone in
-// short interleaved bursts and paired with bare (see measureInterleaved).
+// cores: all of a framework's variants started together and warmed up, then measured paired, each
+// with a bare twin of its own, and alone in short interleaved bursts (see measureInterleaved).
 import { here, load, median, startNode } from './processes.mjs';
 
 export const FRAMEWORKS = ['express', 'fastify', 'nest'];
@@ -80,8 +80,8 @@ async function burst(server, receiver, seconds) {
   };
 }
 
-/** Starts every spec's server, warmed up, its spans flushed. */
-async function startWarm(specs, receiver, warmup) {
+/** Starts every spec's server, not yet warmed up. */
+async function startAll(specs, receiver) {
   const running = [];
   try {
     for (const spec of specs) {
@@ -92,30 +92,37 @@ async function startWarm(specs, receiver, warmup) {
       );
       server.tracesPath = tracesPath;
       running.push(server);
-      await load(routeUrl(server), warmup, { cpu: LOAD_CPU });
-      // Flushes the warm-up's spans, which would otherwise reach the receiver in another's burst.
-      await server.ask('stats', 60_000);
     }
     return running;
   } catch (error) {
-    await Promise.all(running.map((server) => server.stop()));
+    await stopAll(running);
     throw error;
   }
+}
+
+const stopAll = (servers) => Promise.all(servers.map((server) => server.stop()));
+
+/** Loads `servers` at the same time for `seconds`, then flushes their spans. */
+async function loadTogether(servers, seconds) {
+  await Promise.all(servers.map((server) => load(routeUrl(server), seconds, { cpu: LOAD_CPU })));
+  // Flushes the load's spans, which would otherwise reach the receiver in another's burst.
+  await Promise.all(servers.map((server) => server.ask('stats', 60_000)));
 }
 
 /**
  * Measures `specs` ({ label, env, script?, tags? }) side by side, the first being the baseline
  * (bare), all started at once and warmed up. Two phases:
+ * - paired: `pairedRounds` rounds in which each spec is loaded at the same time as a baseline
+ *   server of its own (its twin), the two sharing the server core: `cpuRatio`, the twin's CPU µs
+ *   per request over the spec's, measured over the same seconds. This machine's speed swings by
+ *   half within seconds (other tenants' memory traffic), which no sequential order cancels; two
+ *   servers measured at once see the same machine. The twin is started, warmed up, loaded and
+ *   left idle exactly when its spec is, and which of the two is loaded first alternates: with one
+ *   baseline loaded in every pairing, bare against an idle-between-pairings bare read 0.84–0.90
+ *   (2026-12-06), lowest after the longest idle. The bare-control variant shows the reading;
  * - solo: `rounds` rounds of one `seconds` burst per spec, alone on the server core, the order
  *   rotating from round to round: throughput, latency, memory and spans at full load, and
- *   `ratio`, req/s over the baseline's in the same round;
- * - paired: `pairedRounds` rounds in which each spec is loaded at the same time as the baseline,
- *   the two servers sharing the server core: `cpuRatio`, the baseline's CPU µs per request over
- *   the spec's, measured over the same seconds. This machine's speed swings by half within
- *   seconds (other tenants' memory traffic), which no sequential order cancels; two servers
- *   measured at once see the same machine. Bare against bare still reads below 1.00 this way
- *   (0.84–0.90 medians on 2026-12-06, lowest after the longest idle): bare runs in every pairing
- *   and never idles; the bare-control variant shows the reading in each run.
+ *   `ratio`, req/s over the baseline's in the same round.
  * Returns every run, tagged with its phase.
  */
 export async function measureInterleaved(
@@ -123,7 +130,8 @@ export async function measureInterleaved(
   receiver,
   { rounds, pairedRounds = rounds, warmup, seconds, onRun = () => {} },
 ) {
-  const running = await startWarm(specs, receiver, warmup);
+  const running = await startAll(specs, receiver);
+  const twins = [];
   const tagged = (index, round, phase, run) => ({
     ...specs[index].tags,
     label: specs[index].label,
@@ -132,7 +140,37 @@ export async function measureInterleaved(
     ...run,
   });
   try {
+    if (pairedRounds > 0)
+      twins.push(
+        ...(await startAll(
+          specs.slice(1).map(() => specs[0]),
+          receiver,
+        )),
+      );
+    await loadTogether([running[0]], warmup);
+    for (let index = 1; index < specs.length; index++) {
+      await loadTogether(twins.length > 0 ? [running[index], twins[index - 1]] : [running[index]], warmup);
+    }
     const runs = [];
+    for (let round = 0; round < pairedRounds; round++) {
+      for (let step = 0; step < specs.length - 1; step++) {
+        const index = 1 + ((step + round) % (specs.length - 1));
+        const pair =
+          round % 2 === 0 ? [twins[index - 1], running[index]] : [running[index], twins[index - 1]];
+        // Both sat idle since their last pairing (when V8 shrinks an idle heap): an unmeasured
+        // second of load together first, so neither is measured while it regrows.
+        await Promise.all(pair.map((server) => load(routeUrl(server), 1, { cpu: LOAD_CPU })));
+        const [first, second] = await Promise.all(pair.map((server) => burst(server, receiver, seconds)));
+        const [baseline, other] = round % 2 === 0 ? [first, second] : [second, first];
+        const run = tagged(index, round, 'paired', other);
+        run.cpuRatio = baseline.cpuPerRequest / other.cpuPerRequest;
+        run.baselineCpuPerRequest = baseline.cpuPerRequest;
+        runs.push(run);
+        onRun(run);
+      }
+    }
+    // The twins' work is done: only the measured servers share the machine from here.
+    await stopAll(twins.splice(0));
     for (let round = 0; round < rounds; round++) {
       const inRound = new Array(specs.length);
       for (let step = 0; step < specs.length; step++) {
@@ -145,29 +183,9 @@ export async function measureInterleaved(
         onRun(run);
       }
     }
-    for (let round = 0; round < pairedRounds; round++) {
-      for (let step = 0; step < specs.length - 1; step++) {
-        const index = 1 + ((step + round) % (specs.length - 1));
-        // The baseline is loaded in every pairing, the other server sat idle since its last one
-        // (when V8 shrinks an idle heap): an unmeasured second of load together first, or the
-        // other starts each pairing colder, and bare against bare reads 0.94 instead of 1.00.
-        await Promise.all(
-          [running[0], running[index]].map((server) => load(routeUrl(server), 1, { cpu: LOAD_CPU })),
-        );
-        const [baseline, other] = await Promise.all([
-          burst(running[0], receiver, seconds),
-          burst(running[index], receiver, seconds),
-        ]);
-        const run = tagged(index, round, 'paired', other);
-        run.cpuRatio = baseline.cpuPerRequest / other.cpuPerRequest;
-        run.baselineCpuPerRequest = baseline.cpuPerRequest;
-        runs.push(run);
-        onRun(run);
-      }
-    }
     return runs;
   } finally {
-    await Promise.all(running.map((server) => server.stop()));
+    await stopAll([...running, ...twins]);
   }
 }
 
