@@ -112,14 +112,17 @@ async function loadTogether(servers, seconds) {
 /**
  * Measures `specs` ({ label, env, script?, tags? }) side by side, the first being the baseline
  * (bare), all started at once and warmed up. Two phases:
- * - paired: `pairedRounds` rounds in which each spec is loaded at the same time as a baseline
- *   server of its own (its twin), the two sharing the server core: `cpuRatio`, the twin's CPU µs
+ * - paired: `pairedRounds` rounds in which each spec, the baseline included, is loaded at the same
+ *   time as a baseline server of its own (its twin), the two sharing the server core: `cpuRatio`, the twin's CPU µs
  *   per request over the spec's, measured over the same seconds. This machine's speed swings by
  *   half within seconds (other tenants' memory traffic), which no sequential order cancels; two
  *   servers measured at once see the same machine. The twin is started, warmed up, loaded and
  *   left idle exactly when its spec is, and which of the two is loaded first alternates: with one
  *   baseline loaded in every pairing, bare against an idle-between-pairings bare read 0.84–0.90
- *   (2026-12-06), lowest after the longest idle. The bare-control variant shows the reading;
+ *   (2026-12-06), lowest after the longest idle. The baseline's own pairings and the
+ *   bare-control variant show the reading. The baseline takes part so that the solo phase finds
+ *   it no colder than the rest: left out, it sat idle through the pairings and bare-control read
+ *   1.05–1.23 of its req/s;
  * - solo: `rounds` rounds of one `seconds` burst per spec, alone on the server core, the order
  *   rotating from round to round: throughput, latency, memory and spans at full load, and
  *   `ratio`, req/s over the baseline's in the same round.
@@ -143,20 +146,18 @@ export async function measureInterleaved(
     if (pairedRounds > 0)
       twins.push(
         ...(await startAll(
-          specs.slice(1).map(() => specs[0]),
+          specs.map(() => specs[0]),
           receiver,
         )),
       );
-    await loadTogether([running[0]], warmup);
-    for (let index = 1; index < specs.length; index++) {
-      await loadTogether(twins.length > 0 ? [running[index], twins[index - 1]] : [running[index]], warmup);
+    for (let index = 0; index < specs.length; index++) {
+      await loadTogether(twins.length > 0 ? [running[index], twins[index]] : [running[index]], warmup);
     }
     const runs = [];
     for (let round = 0; round < pairedRounds; round++) {
-      for (let step = 0; step < specs.length - 1; step++) {
-        const index = 1 + ((step + round) % (specs.length - 1));
-        const pair =
-          round % 2 === 0 ? [twins[index - 1], running[index]] : [running[index], twins[index - 1]];
+      for (let step = 0; step < specs.length; step++) {
+        const index = (step + round) % specs.length;
+        const pair = round % 2 === 0 ? [twins[index], running[index]] : [running[index], twins[index]];
         // Both sat idle since their last pairing (when V8 shrinks an idle heap): an unmeasured
         // second of load together first, so neither is measured while it regrows.
         await Promise.all(pair.map((server) => load(routeUrl(server), 1, { cpu: LOAD_CPU })));
@@ -253,10 +254,9 @@ function summarize(runs, frameworks, variants) {
         variant,
         rps: median(solo.map((run) => run.rps)),
         ratio: median(solo.map((run) => run.ratio)),
-        // The baseline's own figures come from its solo runs; every other from its paired runs.
+        // CPU figures from the paired runs (the baseline's against its twin), the rest from the solo.
         cpuRatio: paired.length === 0 ? 1 : median(paired.map((run) => run.cpuRatio)),
         cpuPerRequest: median((paired.length === 0 ? solo : paired).map((run) => run.cpuPerRequest)),
-        bareCpuPerRequest: median(paired.map((run) => run.baselineCpuPerRequest)),
         p99: median(solo.map((run) => run.p99)),
         rssMB: median(solo.map((run) => run.rssMB)),
         spansPerRequest: solo.reduce((sum, run) => sum + run.spansReceived, 0) / Math.max(1, requests),
