@@ -1,9 +1,9 @@
 // Profiling aid (not part of the suite): server configurations given as KEY=VALUE,… arguments,
 // measured side by side like the suite's throughput runs, each paired with a twin of the first
 // (the baseline, itself included) over PROBE_ROUNDS rounds; prints each one's median CPU µs per
-// request and its twin's CPU per request over its own, with the rounds' ratios. SERVER=path runs another
-// checkout's server.mjs (say, a git worktree of an older commit, built), so two builds are
-// compared side by side in one run; NODE=path runs the server on another Node binary.
+// request and its twin's CPU per request over its own, with the rounds' ratios. SERVER=path runs
+// another checkout's server.mjs (say, a git worktree of an older commit, built), so two builds
+// are compared side by side in one run; NODE=path runs the server on another Node binary.
 import { measureInterleaved, parseSpec } from './macro.mjs';
 import { here, median, startNode } from './processes.mjs';
 

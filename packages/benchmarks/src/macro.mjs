@@ -113,15 +113,15 @@ async function loadTogether(servers, seconds) {
  * Measures `specs` ({ label, env, script?, tags? }) side by side, the first being the baseline
  * (bare), all started at once and warmed up. Two phases:
  * - paired: `pairedRounds` rounds in which each spec, the baseline included, is loaded at the same
- *   time as a baseline server of its own (its twin), the two sharing the server core: `cpuRatio`, the twin's CPU µs
- *   per request over the spec's, measured over the same seconds. This machine's speed swings by
- *   half within seconds (other tenants' memory traffic), which no sequential order cancels; two
- *   servers measured at once see the same machine. The twin is started, warmed up, loaded and
- *   left idle exactly when its spec is, and which of the two is loaded first alternates: with one
- *   baseline loaded in every pairing, bare against an idle-between-pairings bare read 0.84–0.90
- *   (2026-12-06), lowest after the longest idle. The baseline's own pairings and the
- *   bare-control variant show the reading. The baseline takes part so that the solo phase finds
- *   it no colder than the rest: left out, it sat idle through the pairings and bare-control read
+ *   time as a baseline server of its own (its twin), the two sharing the server core: `cpuRatio`,
+ *   the twin's CPU µs per request over the spec's, measured over the same seconds. This machine's
+ *   speed swings by half within seconds (other tenants' memory traffic), which no sequential order
+ *   cancels; two servers measured at once see the same machine. The twin is started, warmed up,
+ *   loaded and left idle exactly when its spec is, and which of the two is loaded first alternates:
+ *   with one baseline loaded in every pairing, bare against an idle-between-pairings bare read
+ *   0.84–0.90 (2026-12-06), lowest after the longest idle. The baseline's own pairings and the
+ *   bare-control variant show the reading. The baseline takes part so that the solo phase finds it
+ *   no colder than the rest: left out, it sat idle through the pairings and bare-control read
  *   1.05–1.23 of its req/s;
  * - solo: `rounds` rounds of one `seconds` burst per spec, alone on the server core, the order
  *   rotating from round to round: throughput, latency, memory and spans at full load, and
@@ -134,7 +134,7 @@ export async function measureInterleaved(
   { rounds, pairedRounds = rounds, warmup, seconds, onRun = () => {} },
 ) {
   const running = await startAll(specs, receiver);
-  const twins = [];
+  let twins = [];
   const tagged = (index, round, phase, run) => ({
     ...specs[index].tags,
     label: specs[index].label,
@@ -144,11 +144,9 @@ export async function measureInterleaved(
   });
   try {
     if (pairedRounds > 0)
-      twins.push(
-        ...(await startAll(
-          specs.map(() => specs[0]),
-          receiver,
-        )),
+      twins = await startAll(
+        specs.map(() => specs[0]),
+        receiver,
       );
     for (let index = 0; index < specs.length; index++) {
       await loadTogether(twins.length > 0 ? [running[index], twins[index]] : [running[index]], warmup);
@@ -157,12 +155,13 @@ export async function measureInterleaved(
     for (let round = 0; round < pairedRounds; round++) {
       for (let step = 0; step < specs.length; step++) {
         const index = (step + round) % specs.length;
-        const pair = round % 2 === 0 ? [twins[index], running[index]] : [running[index], twins[index]];
+        const twinFirst = round % 2 === 0;
+        const pair = twinFirst ? [twins[index], running[index]] : [running[index], twins[index]];
         // Both sat idle since their last pairing (when V8 shrinks an idle heap): an unmeasured
         // second of load together first, so neither is measured while it regrows.
         await Promise.all(pair.map((server) => load(routeUrl(server), 1, { cpu: LOAD_CPU })));
         const [first, second] = await Promise.all(pair.map((server) => burst(server, receiver, seconds)));
-        const [baseline, other] = round % 2 === 0 ? [first, second] : [second, first];
+        const [baseline, other] = twinFirst ? [first, second] : [second, first];
         const run = tagged(index, round, 'paired', other);
         run.cpuRatio = baseline.cpuPerRequest / other.cpuPerRequest;
         run.baselineCpuPerRequest = baseline.cpuPerRequest;
@@ -171,7 +170,8 @@ export async function measureInterleaved(
       }
     }
     // The twins' work is done: only the measured servers share the machine from here.
-    await stopAll(twins.splice(0));
+    await stopAll(twins);
+    twins = [];
     for (let round = 0; round < rounds; round++) {
       const inRound = new Array(specs.length);
       for (let step = 0; step < specs.length; step++) {
