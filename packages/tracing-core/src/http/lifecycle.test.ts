@@ -3,6 +3,7 @@ import { type AddressInfo, Socket } from 'node:net';
 import { context, propagation, type Sampler, SamplingDecision } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMetricsRegistry } from '../metrics/registry.ts';
+import { REQUEST_STATE_SLOT } from '../spans/lean-tracer.ts';
 import { createTestTracing } from '../testing/index.ts';
 import { HttpLifecycle, requestState } from './lifecycle.ts';
 
@@ -75,6 +76,31 @@ describe('HttpLifecycle on a plain node:http server', () => {
     expect(states[0]?.method).toBe('GET');
     // Ended on 'close' (our listener runs first): forgotten by all three keys.
     expect(states.slice(3)).toEqual([undefined, undefined, undefined]);
+    testing.reset();
+  });
+
+  it('leaves every traced request, sampled or not, with the same own keys once it is done', async () => {
+    const lifecycle = new HttpLifecycle({ tracing: testing.tracing, metrics: false });
+    const keysByPath = new Map<string, Array<string | symbol>>();
+    const server = http.createServer((request, response) => {
+      lifecycle.start(request, response);
+      response.on('close', () => keysByPath.set(request.url ?? '', Reflect.ownKeys(request)));
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const path of ['/sampled', '/not-sampled']) {
+        await fetch(`http://127.0.0.1:${port}${path}`).then((response) => response.text());
+      }
+      await testing.waitForSpans(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    // The state's field is cleared, not deleted: a deleted property would leave the request a
+    // dictionary-mode object, and requests in two shapes would make Node's own code polymorphic.
+    expect(keysByPath.get('/sampled')).toContain(REQUEST_STATE_SLOT);
+    expect(keysByPath.get('/not-sampled')).toEqual(keysByPath.get('/sampled'));
     testing.reset();
   });
 

@@ -223,9 +223,10 @@ export function setFreshAttributes(span: Span, attributes: Attributes): void {
 }
 
 /**
- * Where the HTTP lifecycle keeps a request's state on that request's SERVER span while it records:
- * a field set and cleared in place costs less than an entry added to and removed from a WeakMap on
- * every sampled request. Registered globally, so a second copy of this package finds it too.
+ * Where the HTTP lifecycle keeps a request's state: on the request while it is served, and on its
+ * SERVER span while that records. A field set and cleared in place costs less than an entry added
+ * to and removed from a WeakMap on every request. Registered globally, so a second copy of this
+ * package finds it too.
  */
 export const REQUEST_STATE_SLOT: unique symbol = Symbol.for('@maestro/tracing-core/request-state-slot');
 
