@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -34,7 +36,7 @@ describe('LeanTracer ids', () => {
   it('never hands out an all-zero id, and gives every root span fresh lowercase hex ids across pool refills', () => {
     const traceIds = new Set<string>();
     const spanIds = new Set<string>();
-    // 3000 roots use 72 000 random bytes: the 4 KiB pool is refilled seventeen times.
+    // 3000 roots use 72 000 random bytes, past the first (all-zero) fill of 64 KiB and the next.
     for (let i = 0; i < 3000; i++) {
       const { traceId, spanId } = tracer
         .startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT)
@@ -49,5 +51,26 @@ describe('LeanTracer ids', () => {
     expect(zeroFills.left).toBeLessThan(0);
     expect(traceIds.size).toBe(3000);
     expect(spanIds.size).toBe(3000);
+  });
+
+  it('lets a kept id hold a few hundred bytes, not the pool it was cut from', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const root = () => tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT).spanContext();
+    // Warm up, so the measure below holds only what the kept ids pin.
+    for (let i = 0; i < 50_000; i++) root();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // One id kept out of every 200, as exemplars or log records keep a few: each from another pool.
+    const kept: string[] = [];
+    for (let i = 0; i < 3000 * 200; i++) {
+      const { traceId } = root();
+      if (i % 200 === 0) kept.push(traceId);
+    }
+    gc();
+    const heldPerId = (process.memoryUsage().heapUsed - before) / kept.length;
+    // Cut from one hex string of a 4 KiB pool, each held 8 KiB; from a 512-character chunk, ~0.5 KiB.
+    expect(heldPerId).toBeLessThan(1500);
+    expect(new Set(kept).size).toBe(3000);
   });
 });
