@@ -70,12 +70,28 @@ function throughputTable(rows) {
   );
 }
 
+/**
+ * How fast the machine ran, from two figures of this run that none of our code is in, beside a
+ * fast day's: the ratios themselves move with it, so a reader must know which kind of day it was.
+ */
+function machineSpeed(results) {
+  const construction = results.lifecycle?.find((row) => row.variant === 'no lifecycle')?.nsPerRequest;
+  const fastifyBare = results.macro?.rows.find(
+    (row) => row.framework === 'fastify' && row.variant === 'bare',
+  )?.cpuPerRequest;
+  if (construction === undefined || fastifyBare === undefined || results.smoke) return [];
+  return [
+    `Machine speed in this run: building a request and its response (the lifecycle micro-benchmark's baseline) took ${Math.round(construction)} ns, and bare Fastify cost ${fastifyBare.toFixed(1)} µs of CPU a request; in the runs of 2026-12-06 17:04 and 18:15 UTC, a fast day, they took 139 ns and 14.2 µs. On a slow day every ratio reads lower, and the variants that allocate most lose most — the machine's slowness is memory traffic, not compute (burn-20, pure compute, reads higher instead) — so compare ratios within one run, and across runs only at the same machine speed.`,
+  ];
+}
+
 export function renderReport(results) {
   const parts = [
     '# Benchmarks',
     '',
     `Measured ${results.date.slice(0, 10)} on ${results.machine.cpus} cores (${results.machine.cpu}), ${results.machine.memoryGB} GiB, Node ${results.machine.node}${results.smoke ? ' — **smoke run: numbers are not meaningful**' : ''}.`,
     'The machine is shared and noisy: compare the ratios, measured side by side, not absolute figures across runs.',
+    ...machineSpeed(results),
     ...Object.entries(results.carriedOver ?? {}).map(
       ([phase, date]) =>
         `The ${PHASE_NAMES[phase] ?? phase} results below are from the full run of ${date.slice(0, 16).replace('T', ' ')} UTC.`,
