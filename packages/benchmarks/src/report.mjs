@@ -80,8 +80,13 @@ function machineSpeed(results) {
     (row) => row.framework === 'fastify' && row.variant === 'bare',
   )?.cpuPerRequest;
   if (construction === undefined || fastifyBare === undefined || results.smoke) return [];
+  const fastifyBare24 = results.node24?.rows.find(
+    (row) => row.framework === 'fastify' && row.variant === 'bare',
+  )?.cpuPerRequest;
+  const onNode24 =
+    fastifyBare24 === undefined ? '' : ` (on Node 24, ${fastifyBare24.toFixed(1)} µs against 11.6 at 18:51)`;
   return [
-    `Machine speed in this run: building a request and its response (the lifecycle micro-benchmark's baseline) took ${Math.round(construction)} ns, and bare Fastify cost ${fastifyBare.toFixed(1)} µs of CPU a request; in the runs of 2026-12-06 17:04 and 18:15 UTC, a fast day, they took 139 ns and 14.2 µs. On a slow day every ratio reads lower, and the variants that allocate most lose most — the machine's slowness is memory traffic, not compute (burn-20, pure compute, reads higher instead) — so compare ratios within one run, and across runs only at the same machine speed.`,
+    `Machine speed in these runs: building a request and its response (the lifecycle micro-benchmark's baseline) took ${Math.round(construction)} ns, and bare Fastify cost ${fastifyBare.toFixed(1)} µs of CPU a request${onNode24}; in the runs of 2026-12-06 17:04 and 18:15 UTC, a fast day, they took 139 ns and 14.2 µs. On a slow day every ratio reads lower, and the variants that allocate most lose most — the machine's slowness is memory traffic, not compute (burn-20, pure compute, reads higher instead) — so compare ratios within one run, and across runs only at the same machine speed.`,
   ];
 }
 
