@@ -66,6 +66,20 @@ const globalSlot = globalThis as { [FOREIGN_SPAN_STATES_KEY]?: WeakMap<Span, Req
 globalSlot[FOREIGN_SPAN_STATES_KEY] ??= new WeakMap();
 const FOREIGN_SPAN_STATES = globalSlot[FOREIGN_SPAN_STATES_KEY];
 
+/**
+ * Keeps (or, with undefined, forgets) a request's state on the request, and on its response only
+ * when that response was built for another request (hand-made in a test, say): Node's own responses
+ * reach it through `response.req`.
+ */
+function setRequestState(
+  request: IncomingMessage,
+  viaResponse: IncomingMessage,
+  state: RequestState | undefined,
+): void {
+  (request as Slotted)[REQUEST_STATE_SLOT] = state;
+  if (viaResponse !== request) (viaResponse as Slotted)[REQUEST_STATE_SLOT] = state;
+}
+
 /** Keeps (or, with undefined, forgets) the state of the request a recording SERVER span serves. */
 function setSpanState(span: Span, state: RequestState | undefined): void {
   if (REQUEST_STATE_SLOT in span) (span as Slotted)[REQUEST_STATE_SLOT] = state;
@@ -316,10 +330,7 @@ export class HttpLifecycle {
       tracer: tracingOn ? this.tracing.tracer : undefined,
       traceResponse,
     };
-    (request as Slotted)[REQUEST_STATE_SLOT] = state;
-    // Only a response built for another request than the one given (hand-made in a test, say)
-    // needs a slot of its own.
-    if (viaResponse !== request) (viaResponse as Slotted)[REQUEST_STATE_SLOT] = state;
+    setRequestState(request, viaResponse, state);
     // Found by its span only where that span records: nothing is ever added to a non-recording one.
     if (recording) setSpanState(span, state);
     // An adopted span must get its route and status before its owner ends it on 'finish'.
@@ -449,9 +460,7 @@ export class HttpLifecycle {
   #end(state: RequestState, response: ServerResponse, aborted: boolean): void {
     if (state.ended) return;
     state.ended = true;
-    (state.request as Slotted)[REQUEST_STATE_SLOT] = undefined;
-    const viaResponse = responseKey(response);
-    if (viaResponse !== state.request) (viaResponse as Slotted)[REQUEST_STATE_SLOT] = undefined;
+    setRequestState(state.request, responseKey(response), undefined);
     const durationMs = performance.now() - state.startedAt;
     const statusCode = response.statusCode;
     const template = state.route ?? this.#resolveRoute?.(state.request, response);
