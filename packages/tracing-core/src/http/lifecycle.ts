@@ -142,9 +142,25 @@ export interface HttpLifecycleAdapter {
   setsTraceResponseHeader?: boolean;
 }
 
+/**
+ * The request headers as a propagator reads them. The W3C headers, asked for on every request, are
+ * read by name: one lookup site per name stays cheap, where a single `carrier[key]` site seeing
+ * every name falls back to V8's generic keyed lookup.
+ */
 const headerGetter = {
   keys: (carrier: IncomingMessage['headers']) => Object.keys(carrier),
-  get: (carrier: IncomingMessage['headers'], key: string) => carrier[key],
+  get(carrier: IncomingMessage['headers'], key: string): string | string[] | undefined {
+    switch (key) {
+      case 'traceparent':
+        return carrier.traceparent;
+      case 'tracestate':
+        return carrier.tracestate;
+      case 'baggage':
+        return carrier.baggage;
+      default:
+        return carrier[key];
+    }
+  },
 };
 
 function isRuntime(value: TracingHandle | TracingOptions | undefined): value is TracingRuntime {
@@ -304,7 +320,8 @@ export class HttpLifecycle {
       void request.socket?.remoteAddress;
       if (this.#traceResponse && !response.headersSent) {
         const ids = span.spanContext();
-        traceResponse = `00-${ids.traceId}-${ids.spanId}-0${ids.traceFlags & TraceFlags.SAMPLED}`;
+        const flags = (ids.traceFlags & TraceFlags.SAMPLED) !== 0 ? '-01' : '-00';
+        traceResponse = `00-${ids.traceId}-${ids.spanId}${flags}`;
         if (!this.#adapterSetsTraceResponse) response.setHeader('traceresponse', traceResponse);
       }
       if (this.#requestHook !== undefined) {

@@ -12,7 +12,8 @@ import type { PropagatorName } from '../types.ts';
 class StrictTraceContextPropagator extends W3CTraceContextPropagator {
   override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const value = getter.get(carrier, 'traceparent');
-    if (Array.isArray(value) && value.length > 1) return context;
+    // No traceparent: nothing to continue, as the SDK's own propagator would find after reading it again.
+    if (value === undefined || (Array.isArray(value) && value.length > 1)) return context;
     return super.extract(context, carrier, getter);
   }
 }

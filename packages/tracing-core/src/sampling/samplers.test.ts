@@ -163,6 +163,39 @@ describe('TraceIdRatioSampler', () => {
       }
     }
   });
+  it('decides on the trace ids our tracer generates as the SDK’s sampler decides on the same ids', () => {
+    // The tracer hands the sampler words it read from each new id's random bytes instead of the
+    // hex digits: the decisions must be the SDK's all the same, across refills of the byte pool.
+    for (const ratio of [0.1, 0.5]) {
+      const sdk = new TraceIdRatioBasedSampler(ratio);
+      for (const sampler of [
+        new TraceIdRatioSampler(ratio),
+        createSampler('parentbased_traceidratio', ratio),
+      ]) {
+        const tracer = new LeanTracer({
+          sampler,
+          processor: new SimpleSpanProcessor(new InMemorySpanExporter()),
+          resource: resourceFromAttributes({ 'service.name': 'model-registry' }),
+          scope: { name: '@maestro/tracing-core' },
+          spanLimits: {},
+        });
+        let sampled = 0;
+        // 6000 roots take 144 000 random bytes: the 64 KiB pool is refilled twice on the way.
+        for (let i = 0; i < 6000; i++) {
+          const span = tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+          const { traceId } = span.spanContext();
+          const expected = sdk.shouldSample(ROOT_CONTEXT, traceId).decision;
+          expect(span.isRecording(), `${traceId} at ${ratio}`).toBe(
+            expected === SamplingDecision.RECORD_AND_SAMPLED,
+          );
+          if (span.isRecording()) sampled++;
+          span.end();
+        }
+        expect(sampled / 6000).toBeGreaterThan(ratio - 0.05);
+        expect(sampled / 6000).toBeLessThan(ratio + 0.05);
+      }
+    }
+  });
 });
 
 describe('RouteRatioSampler', () => {

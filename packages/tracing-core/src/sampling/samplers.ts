@@ -3,6 +3,7 @@ import {
   type Context,
   isSpanContextValid,
   type Link,
+  ROOT_CONTEXT,
   type SpanKind,
   TraceFlags,
   trace,
@@ -16,7 +17,7 @@ import {
   type SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
-import { isLeanSpan } from '../spans/lean-tracer.ts';
+import { generatedTraceIdWords, isLeanSpan } from '../spans/lean-tracer.ts';
 import type { SamplerName } from '../types.ts';
 import { compilePathPatterns, type PathMatcher } from './path-pattern.ts';
 
@@ -59,16 +60,27 @@ export class LeanParentBasedSampler extends ParentBasedSampler {
     this.#localParentNotSampled = config.localParentNotSampled ?? new AlwaysOffSampler();
   }
 
-  override shouldSample(...args: Parameters<Sampler['shouldSample']>): SamplingResult {
-    const parent = trace.getSpan(args[0]);
+  // Parameters spelled out rather than spread: a rest array and two spreads per span cost more
+  // than the decision itself.
+  override shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
+    const parent = context === ROOT_CONTEXT ? undefined : trace.getSpan(context);
     // No parent (every new request): the root decides, as in the SDK, without its second lookup.
-    if (parent === undefined) return this.#root.shouldSample(...args);
-    if (!isLeanSpan(parent)) return super.shouldSample(...args);
+    if (parent === undefined)
+      return this.#root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+    if (!isLeanSpan(parent))
+      return super.shouldSample(context, traceId, spanName, spanKind, attributes, links);
     const delegate =
       (parent.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0
         ? this.#localParentSampled
         : this.#localParentNotSampled;
-    return delegate.shouldSample(...args);
+    return delegate.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 }
 
@@ -99,6 +111,9 @@ export class TraceIdRatioSampler implements Sampler {
   }
 
   shouldSample(_context: Context, traceId: string): SamplingResult {
+    // A trace id just generated here: its words were read from its random bytes (never all zero).
+    const generated = generatedTraceIdWords(traceId);
+    if (generated !== -1) return generated < this.#upperBound ? SAMPLED : NOT_SAMPLED;
     if (traceId.length !== 32) return NOT_SAMPLED;
     let accumulation = 0;
     let nonZero = 0;

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it, vi } from 'vitest';
@@ -51,6 +51,26 @@ describe('LeanTracer ids', () => {
     expect(zeroFills.left).toBeLessThan(0);
     expect(traceIds.size).toBe(3000);
     expect(spanIds.size).toBe(3000);
+  });
+
+  it('never hands a child span an all-zero span id, when a pool of random bytes comes out zero', () => {
+    // A child takes its trace id from its parent and draws only a span id: the next pool of bytes
+    // (at most 64 KiB away, 8 bytes a child) comes out all zero, and its ids must be skipped.
+    zeroFills.left = 1;
+    const parent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.NONE,
+      isRemote: true,
+    });
+    const spanIds = new Set<string>();
+    for (let i = 0; i < 9000; i++) {
+      const { spanId } = tracer.startSpan('SELECT', { kind: SpanKind.CLIENT }, parent).spanContext();
+      expect(spanId).not.toBe('0'.repeat(16));
+      spanIds.add(spanId);
+    }
+    expect(zeroFills.left).toBeLessThan(0);
+    expect(spanIds.size).toBe(9000);
   });
 
   it('lets a kept id hold a few hundred bytes, not the pool it was cut from', () => {

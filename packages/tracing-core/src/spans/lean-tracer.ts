@@ -11,6 +11,7 @@ import {
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   type Link,
+  ROOT_CONTEXT,
   type Sampler,
   SamplingDecision,
   type Span,
@@ -73,30 +74,75 @@ let randomOffset = RANDOM_BYTES.length;
 const HEX_CHUNK_BYTES = 256;
 let hexChunk = '';
 let hexOffset = 0;
-const ZERO_SPAN_ID = '0'.repeat(16);
-const ZERO_TRACE_ID = '0'.repeat(32);
 
-function randomHexId(bytes: 8 | 16): string {
-  const chars = bytes * 2;
-  for (;;) {
-    if (hexOffset + chars > hexChunk.length) {
-      if (randomOffset === RANDOM_BYTES.length) {
-        randomFillSync(RANDOM_BYTES);
-        randomOffset = 0;
-      }
-      hexChunk = RANDOM_BYTES.toString('hex', randomOffset, randomOffset + HEX_CHUNK_BYTES);
-      randomOffset += HEX_CHUNK_BYTES;
-      hexOffset = 0;
+/** Where in {@link RANDOM_BYTES} the id {@link nextHexId} returned last was cut from. */
+let lastIdByteOffset = 0;
+
+/** The next `chars / 2` random bytes as hex, cut from the current chunk. */
+function nextHexId(chars: 16 | 32): string {
+  if (hexOffset + chars > hexChunk.length) {
+    if (randomOffset === RANDOM_BYTES.length) {
+      randomFillSync(RANDOM_BYTES);
+      randomOffset = 0;
     }
-    const id = hexChunk.substring(hexOffset, hexOffset + chars);
-    hexOffset += chars;
-    // An all-zero id is invalid in W3C trace context; the chance is 2^-64, but never emit one.
-    if (id !== (bytes === 16 ? ZERO_TRACE_ID : ZERO_SPAN_ID)) return id;
+    hexChunk = RANDOM_BYTES.toString('hex', randomOffset, randomOffset + HEX_CHUNK_BYTES);
+    randomOffset += HEX_CHUNK_BYTES;
+    hexOffset = 0;
+  }
+  lastIdByteOffset = randomOffset - HEX_CHUNK_BYTES + hexOffset / 2;
+  const id = hexChunk.substring(hexOffset, hexOffset + chars);
+  hexOffset += chars;
+  return id;
+}
+
+/** The big-endian 32-bit word of the random bytes at `at`. */
+function wordAt(at: number): number {
+  const bytes = RANDOM_BYTES;
+  return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+}
+
+/**
+ * The trace id generated last, and what the trace-id ratio decision reads from it: its four
+ * big-endian 32-bit words XORed together, taken from its random bytes while they are at hand. The
+ * ratio sampler then decides on a new trace without parsing 32 hex digits, which was most of the
+ * work of starting an unsampled root span (with the other shortcuts of 2026-12-06, `startSpan`'s
+ * own instructions for one fell from about 2 200 to 650, counted under callgrind).
+ */
+let lastTraceId = '';
+let lastTraceIdWords = 0;
+
+function generateTraceId(): string {
+  for (;;) {
+    const id = nextHexId(32);
+    const at = lastIdByteOffset;
+    const w0 = wordAt(at);
+    const w1 = wordAt(at + 4);
+    const w2 = wordAt(at + 8);
+    const w3 = wordAt(at + 12);
+    // An all-zero id is invalid in W3C trace context; the chance is 2^-128, but never emit one.
+    // Read from the bytes: comparing the id with a string of zeros cost more than making it.
+    if ((w0 | w1 | w2 | w3) === 0) continue;
+    lastTraceIdWords = (w0 ^ w1 ^ w2 ^ w3) >>> 0;
+    lastTraceId = id;
+    return id;
   }
 }
 
-const generateTraceId = (): string => randomHexId(16);
-const generateSpanId = (): string => randomHexId(8);
+function generateSpanId(): string {
+  for (;;) {
+    const id = nextHexId(16);
+    if ((wordAt(lastIdByteOffset) | wordAt(lastIdByteOffset + 4)) !== 0) return id;
+  }
+}
+
+/**
+ * The XOR of a trace id's four 32-bit words when it is the id this tracer generated last (the
+ * common case: the ratio sampler deciding on the trace just started), else -1. Equal strings have
+ * equal words, so a match by content is as good as one by identity.
+ */
+export function generatedTraceIdWords(traceId: string): number {
+  return traceId === lastTraceId ? lastTraceIdWords : -1;
+}
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
 const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
@@ -143,8 +189,10 @@ export class LeanTracer implements Tracer {
 
   startSpan(name: string, options: SpanOptions = {}, parent: Context = contextApi.active()): Span {
     if (options.root) parent = trace.deleteSpan(parent);
-    if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-    const parentSpan = trace.getSpan(parent);
+    // The root context (every request without a traceparent) holds nothing to look up.
+    const isRoot = parent === ROOT_CONTEXT;
+    if (!isRoot && isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    const parentSpan = isRoot ? undefined : trace.getSpan(parent);
     const parentSpanContext = parentSpan?.spanContext();
     const validParent =
       parentSpanContext !== undefined && (isLeanSpan(parentSpan) || isSpanContextValid(parentSpanContext))
