@@ -57,10 +57,15 @@ async function dumpTotals(dir, prefix, timeoutMs = 60_000) {
   throw new Error(`callgrind wrote no complete dump ${prefix}-* in ${dir}`);
 }
 
-/** One server under callgrind: warmed up, counters zeroed, `requests` sent, counters dumped. */
-async function countServer(options, { warmup, requests, dir }) {
-  const server = await startNode(here('./server.mjs'), {
+/**
+ * One server under callgrind: warmed up, counters zeroed, `requests` sent, counters dumped. Returns
+ * instructions per request, and the server's pid and main-thread dump (left in `dir`) for a probe
+ * that reads the dump by function.
+ */
+export async function countServer(options, { warmup, requests, dir, nodeArgs = [] }) {
+  const server = await startNode(options.script ?? here('./server.mjs'), {
     ...options,
+    nodeArgs: [...(options.nodeArgs ?? []), ...nodeArgs],
     // Valgrind runs the process itself (its pid is the server's); taskset would only get in its way.
     cpu: undefined,
     launcher: [
@@ -82,7 +87,13 @@ async function countServer(options, { warmup, requests, dir }) {
       throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
     execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
     const { all, main } = await dumpTotals(dir, `cg.${pid}.1`);
-    return { all: all / result.requests.total, main: main / result.requests.total };
+    return {
+      all: all / result.requests.total,
+      main: main / result.requests.total,
+      requests: result.requests.total,
+      pid,
+      mainDump: join(dir, `cg.${pid}.1-01`),
+    };
   } finally {
     await server.stop();
   }
