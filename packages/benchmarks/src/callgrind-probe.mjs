@@ -66,9 +66,10 @@ function costsByFunction(count) {
   for (const line of lines) {
     const match = /^\s*([\d,]+) \([^)]*\)\s+(.*)$/.exec(line);
     if (match === null || match[2].includes('PROGRAM TOTALS')) continue;
+    const instructions = Number(match[1].replaceAll(',', ''));
     // A dump taken while the server runs also charges the whole count to the frames on the stack
     // at that moment (main, the event loop, the JS entry): no function's own work comes near it.
-    if (Number(match[1].replaceAll(',', '')) > total / 2) continue;
+    if (instructions > total / 2) continue;
     let name = match[2];
     const jit = /\?\?\?:0x([0-9a-f]+)/.exec(name);
     if (jit !== null) name = nameAt(ranges, Number.parseInt(jit[1], 16)) ?? 'JIT code without a name';
@@ -78,7 +79,7 @@ function costsByFunction(count) {
       .replace(/^\?\?\?:/, '')
       .replace(/ \[[^\]]*\]$/, '')
       .replace(/\((?:v8|node)::.*$/, '');
-    costs.set(name, (costs.get(name) ?? 0) + Number(match[1].replaceAll(',', '')) / count.requests);
+    costs.set(name, (costs.get(name) ?? 0) + instructions / count.requests);
   }
   return costs;
 }
@@ -110,12 +111,10 @@ try {
     );
   }
   const [first, second] = counts;
-  const table = (entries) =>
-    entries
-      .slice(0, rows)
-      .map(([name, values]) =>
-        console.log(`${values.map((v) => Math.round(v).toString().padStart(8)).join(' ')}  ${name}`),
-      );
+  const table = (entries) => {
+    for (const [name, values] of entries.slice(0, rows))
+      console.log(`${values.map((v) => Math.round(v).toString().padStart(8)).join(' ')}  ${name}`);
+  };
   if (second === undefined) {
     console.log('instructions a request  function (self)');
     table([...first.costs].map(([name, value]) => [name, [value]]).sort((a, b) => b[1][0] - a[1][0]));
