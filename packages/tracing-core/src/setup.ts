@@ -38,6 +38,12 @@ const NO_STATS: ExportStats = Object.freeze({ exported: 0, dropped: 0, failed: 0
 export interface TracingRuntime extends TracingHandle {
   readonly config: ResolvedTracingConfig;
   readonly excludedPaths: ExcludedPaths;
+  /**
+   * Whether the sampler may read a new span's attributes: false only for the built-in samplers
+   * chosen by name, which decide on the parent and the trace id alone, so a caller can skip
+   * building start attributes that only a sampler would read.
+   */
+  readonly samplerReadsAttributes: boolean;
 }
 
 let current: TracingRuntime | undefined;
@@ -136,6 +142,7 @@ export function startTracing(options: TracingOptions, makeProcessor: ProcessorFa
       warnings: problems,
       config,
       excludedPaths,
+      samplerReadsAttributes: false,
       exportStats: () => NO_STATS,
       forceFlush: async () => {},
       shutdown: async () => {
@@ -150,10 +157,10 @@ export function startTracing(options: TracingOptions, makeProcessor: ProcessorFa
   const configuredSampler = isSampler(config.sampler)
     ? config.sampler
     : createSampler(config.sampler.name, config.sampler.ratio);
-  const sampler =
-    Object.keys(config.routeSampling).length > 0
-      ? new RouteRatioSampler(configuredSampler, config.routeSampling)
-      : configuredSampler;
+  const routeSampled = Object.keys(config.routeSampling).length > 0;
+  const sampler = routeSampled
+    ? new RouteRatioSampler(configuredSampler, config.routeSampling)
+    : configuredSampler;
   const resource = buildResource(config);
   const provider = new BasicTracerProvider({
     resource,
@@ -188,6 +195,8 @@ export function startTracing(options: TracingOptions, makeProcessor: ProcessorFa
     warnings: problems,
     config,
     excludedPaths,
+    // Route ratios read `url.path`; a sampler of the user's own may read anything.
+    samplerReadsAttributes: routeSampled || isSampler(config.sampler),
     exportStats: () => processor.stats?.() ?? NO_STATS,
     forceFlush: (timeoutMillis = flushTimeout) => timeBound(processor.forceFlush(), timeoutMillis),
     shutdown: (timeoutMillis = flushTimeout) => {

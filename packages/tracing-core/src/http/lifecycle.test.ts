@@ -228,3 +228,51 @@ describe('HttpLifecycle tenant context', () => {
     }
   });
 });
+
+describe('HttpLifecycle with a sampler chosen by name', () => {
+  /** Serves each path through the lifecycle on a real server and returns the finished spans. */
+  async function serve(named: ReturnType<typeof createTestTracing>, paths: string[], recorded: number) {
+    const lifecycle = new HttpLifecycle({ tracing: named.tracing, metrics: false });
+    const server = http.createServer((request, response) => {
+      lifecycle.start(request, response);
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const path of paths) {
+        await fetch(`http://127.0.0.1:${port}${path}`).then((response) => response.text());
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    return named.waitForSpans(recorded);
+  }
+
+  it('still gives the SERVER span its method and path, which the sampler never needed', async () => {
+    const named = createTestTracing({ sampler: 'parentbased_always_on' });
+    try {
+      // The case this covers: no start attributes are built for a sampler that reads none.
+      expect(named.tracing.samplerReadsAttributes).toBe(false);
+      const [span] = await serve(named, ['/models/7?tab=runs'], 1);
+      expect(span?.attributes).toMatchObject({
+        'http.request.method': 'GET',
+        'url.path': '/models/7',
+        'url.query': 'tab=runs',
+        'http.response.status_code': 200,
+      });
+    } finally {
+      await named.shutdown();
+    }
+  });
+
+  it('hands route ratios the request path, so a route sampled at 0 records nothing', async () => {
+    const named = createTestTracing({ sampler: 'always_on', routeSampling: { '/batch/*': 0 } });
+    try {
+      const spans = await serve(named, ['/batch/1', '/models/1', '/batch/2'], 1);
+      expect(spans.map((span) => span.attributes['url.path'])).toEqual(['/models/1']);
+    } finally {
+      await named.shutdown();
+    }
+  });
+});

@@ -12,6 +12,7 @@ import {
   ROOT_CONTEXT,
   type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   TraceFlags,
   type Tracer,
@@ -143,6 +144,12 @@ export interface HttpLifecycleAdapter {
 }
 
 /**
+ * A SERVER span's options when the sampler reads no attributes: the span's attributes all come
+ * once it is known to record, so nothing is built per request before the decision.
+ */
+const SERVER_SPAN_OPTIONS: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
+
+/**
  * The request headers as a propagator reads them. The W3C headers, asked for on every request, are
  * read by name: one lookup site per name stays cheap, where a single `carrier[key]` site seeing
  * every name falls back to V8's generic keyed lookup.
@@ -201,6 +208,7 @@ export class HttpLifecycle {
   readonly #requestHook: HttpInstrumentationOptions['requestHook'];
   readonly #resolveRoute: RouteResolver | undefined;
   readonly #adapterSetsTraceResponse: boolean;
+  readonly #samplerReadsAttributes: boolean;
   readonly #onClose: (this: ServerResponse) => void;
 
   constructor(options: HttpInstrumentationOptions = {}, adapter: HttpLifecycleAdapter = {}) {
@@ -242,6 +250,7 @@ export class HttpLifecycle {
     this.#requestHook = options.requestHook;
     this.#resolveRoute = adapter.resolveRoute;
     this.#adapterSetsTraceResponse = adapter.setsTraceResponseHeader ?? false;
+    this.#samplerReadsAttributes = this.tracing.samplerReadsAttributes;
     const lifecycle = this;
     this.#onClose = function onClose(this: ServerResponse) {
       const state = (responseKey(this) as Slotted)[REQUEST_STATE_SLOT];
@@ -295,11 +304,13 @@ export class HttpLifecycle {
       span.setAttributes(this.#attributes(request, url, queryAt, path, rawMethod, method, tenant));
       spanContext = tenant?.context === undefined ? context.active() : mergeBaggage(context.active(), parent);
     } else if (tracingOn) {
-      // Only what a sampler may read is built before the decision; an unsampled request (90 % at
-      // a 10 % ratio) never pays for the rest.
+      // Only what a sampler may read is built before the decision, and only for a sampler that
+      // reads attributes: an unsampled request (90 % at a 10 % ratio) never pays for the rest.
       span = this.tracing.tracer.startSpan(
         method,
-        { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+        this.#samplerReadsAttributes
+          ? { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }
+          : SERVER_SPAN_OPTIONS,
         parent,
       );
       recording = span.isRecording();
