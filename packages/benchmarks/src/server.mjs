@@ -11,11 +11,19 @@ const ours = variant === 'disabled' || variant.startsWith('ours-');
 // Loads and configures ours, but installs no adapter: what the loaded code alone costs.
 const adapter = ours && process.env.BENCH_ADAPTER !== '0';
 
-// Knobs for profiling experiments only; the suite never sets them.
+// Knobs for profiling experiments only; the suite never sets them. BENCH_METRICS_PATH=0 drops the
+// /metrics route and keeps the RED metrics; BENCH_DEFAULT_METRICS=0 keeps both, in a registry
+// without prom-client's process metrics; BENCH_PREHANDLER=1 adds a no-op preHandler hook to any
+// Fastify variant, to price what Fastify's hook runner charges for our context-restoring one.
 const experiment = process.env.BENCH_METRICS === '0' ? { metrics: false } : {};
 if (process.env.BENCH_TRACERESPONSE === '0') experiment.traceResponseHeader = false;
 if (process.env.BENCH_TENANT === '0') experiment.tenant = false;
 if (process.env.BENCH_HANDLER_SPANS === '0') experiment.handlerSpans = false;
+if (process.env.BENCH_METRICS_PATH === '0') experiment.metricsPath = false;
+if (process.env.BENCH_DEFAULT_METRICS === '0') {
+  const { createMetricsRegistry } = await import('@maestro/tracing-core');
+  experiment.metrics = { registry: createMetricsRegistry({ defaultMetrics: false }) };
+}
 // burn-20: bare plus 20 µs of pure compute per request (BENCH_BURN=N for another N), timed at
 // startup on the server's own core. The calibration: what a CPU budget in µs reads as a CPU ratio on
 // this machine, in the same run as the rest.
@@ -94,6 +102,7 @@ async function fastify() {
   }
   if (enterContext) app.addHook('onRequest', (request, _reply, next) => enterContext(request, next));
   if (burnMicros > 0) app.addHook('onRequest', burn);
+  if (process.env.BENCH_PREHANDLER === '1') app.addHook('preHandler', (_request, _reply, next) => next());
   app.get('/models/:id', async (request) => model(request.params.id));
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app.server.address().port;
