@@ -17,7 +17,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { LeanTracer } from '../spans/lean-tracer.ts';
+import { LeanTracer, type RandomIdWords } from '../spans/lean-tracer.ts';
 import { serializeTraceRequest, spareBuffers, TraceRequestEncoder } from './otlp-trace-serializer.ts';
 
 /** Spans as services produce them: two resources, two scopes, SDK and lean spans mixed. */
@@ -120,6 +120,41 @@ describe('the one-pass OTLP/protobuf serializer', () => {
     const ours = serializeTraceRequest(spans);
     const sdk = ProtobufTraceSerializer.serializeRequest(spans)!;
     expect(Buffer.from(ours).equals(Buffer.from(sdk))).toBe(true);
+  });
+
+  it("writes our spans' ids from their random bytes exactly as the SDK writes them from their hex, across refills of the pool", () => {
+    const exporter = new InMemorySpanExporter();
+    const lean = new LeanTracer({
+      sampler: new AlwaysOnSampler(),
+      processor: new SimpleSpanProcessor(exporter),
+      resource: resourceFromAttributes({ 'service.name': 'model-registry' }),
+      scope: { name: '@maestro/tracing-core' },
+      spanLimits: {},
+    });
+    const remote = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    // 6 000 requests of three spans take about 190 KiB of random bytes, three refills of the 64 KiB
+    // pool: each id's words must be those of its own bytes, whatever was refilled since.
+    for (let i = 0; i < 6000; i++) {
+      const root = lean.startSpan('root', { kind: SpanKind.SERVER });
+      lean.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root)).end();
+      root.end();
+      lean.startSpan('continued', { kind: SpanKind.SERVER }, remote).end();
+    }
+    const spans = exporter.getFinishedSpans();
+    const words = (span: ReadableSpan) => span as ReadableSpan & Partial<RandomIdWords>;
+    // Only a trace that came from elsewhere is written from its hex.
+    expect(spans.filter((span) => words(span).traceIdWords !== true)).toHaveLength(6000);
+    expect(spans.every((span) => words(span).spanIdWords === true)).toBe(true);
+    for (let at = 0; at < spans.length; at += 3000) {
+      const batch = spans.slice(at, at + 3000);
+      const sdk = Buffer.from(ProtobufTraceSerializer.serializeRequest(batch)!);
+      expect(Buffer.from(serializeTraceRequest(batch)).equals(sdk)).toBe(true);
+    }
   });
 
   it('decodes with the official schema to the same spans, ids and attributes', () => {

@@ -2,6 +2,7 @@ import type { HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { RandomIdWords } from '../spans/lean-tracer.ts';
 
 /*
  * OTLP/protobuf ExportTraceServiceRequest, written in one pass. Field numbers are those of
@@ -284,6 +285,29 @@ class Writer {
     this.pos = pos;
   }
 
+  /** A trace id from its four big-endian 32-bit words, length-prefixed: the bytes {@link hexId} writes. */
+  traceIdWords(w0: number, w1: number, w2: number, w3: number): void {
+    this.ensure(17);
+    const pos = this.pos;
+    this.buffer[pos] = 16;
+    const view = this.view;
+    view.setInt32(pos + 1, w0);
+    view.setInt32(pos + 5, w1);
+    view.setInt32(pos + 9, w2);
+    view.setInt32(pos + 13, w3);
+    this.pos = pos + 17;
+  }
+
+  /** A span id from its two big-endian 32-bit words, length-prefixed. */
+  spanIdWords(w0: number, w1: number): void {
+    this.ensure(9);
+    const pos = this.pos;
+    this.buffer[pos] = 8;
+    this.view.setInt32(pos + 1, w0);
+    this.view.setInt32(pos + 5, w1);
+    this.pos = pos + 9;
+  }
+
   fixed32(value: number): void {
     this.ensure(4);
     this.view.setUint32(this.pos, value >>> 0, true);
@@ -483,10 +507,14 @@ function writeSpan(writer: Writer, span: ReadableSpan): void {
   writer.tag(2, WIRE_LENGTH);
   const start = writer.begin(2);
   const ids: SpanContext = span.spanContext();
+  const random = span as Partial<RandomIdWords>;
   writer.tag(1, WIRE_LENGTH);
-  writer.hexId(ids.traceId);
+  if (random.traceIdWords === true)
+    writer.traceIdWords(random.traceIdW0!, random.traceIdW1!, random.traceIdW2!, random.traceIdW3!);
+  else writer.hexId(ids.traceId);
   writer.tag(2, WIRE_LENGTH);
-  writer.hexId(ids.spanId);
+  if (random.spanIdWords === true) writer.spanIdWords(random.spanIdW0!, random.spanIdW1!);
+  else writer.hexId(ids.spanId);
   const traceState = ids.traceState?.serialize();
   if (traceState) {
     writer.tag(3, WIRE_LENGTH);

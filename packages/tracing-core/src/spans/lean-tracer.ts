@@ -111,6 +111,18 @@ function wordAt(at: number): number {
 let lastTraceId = '';
 let lastTraceIdWords = 0;
 
+/**
+ * The 32-bit words (big-endian, as signed integers) of the last trace id and span id generated,
+ * read from their random bytes while they are at hand: a recording span keeps them for its export
+ * (see {@link RandomIdWords}). Numbers, not a copy of the bytes: nothing is allocated per id.
+ */
+let lastTraceIdW0 = 0;
+let lastTraceIdW1 = 0;
+let lastTraceIdW2 = 0;
+let lastTraceIdW3 = 0;
+let lastSpanIdW0 = 0;
+let lastSpanIdW1 = 0;
+
 function generateTraceId(): string {
   for (;;) {
     const id = nextHexId(32);
@@ -124,6 +136,10 @@ function generateTraceId(): string {
     if ((w0 | w1 | w2 | w3) === 0) continue;
     lastTraceIdWords = (w0 ^ w1 ^ w2 ^ w3) >>> 0;
     lastTraceId = id;
+    lastTraceIdW0 = w0;
+    lastTraceIdW1 = w1;
+    lastTraceIdW2 = w2;
+    lastTraceIdW3 = w3;
     return id;
   }
 }
@@ -131,7 +147,13 @@ function generateTraceId(): string {
 function generateSpanId(): string {
   for (;;) {
     const id = nextHexId(16);
-    if ((wordAt(lastIdByteOffset) | wordAt(lastIdByteOffset + 4)) !== 0) return id;
+    const w0 = wordAt(lastIdByteOffset);
+    const w1 = wordAt(lastIdByteOffset + 4);
+    if ((w0 | w1) !== 0) {
+      lastSpanIdW0 = w0;
+      lastSpanIdW1 = w1;
+      return id;
+    }
   }
 }
 
@@ -224,6 +246,22 @@ export class LeanTracer implements Tracer {
       this.#resource,
       this.#scope,
     );
+    if (validParent === undefined) {
+      span.traceIdWords = true;
+      span.traceIdW0 = lastTraceIdW0;
+      span.traceIdW1 = lastTraceIdW1;
+      span.traceIdW2 = lastTraceIdW2;
+      span.traceIdW3 = lastTraceIdW3;
+    } else if (parentSpan instanceof LeanSpan && parentSpan.traceIdWords) {
+      span.traceIdWords = true;
+      span.traceIdW0 = parentSpan.traceIdW0;
+      span.traceIdW1 = parentSpan.traceIdW1;
+      span.traceIdW2 = parentSpan.traceIdW2;
+      span.traceIdW3 = parentSpan.traceIdW3;
+    }
+    span.spanIdWords = true;
+    span.spanIdW0 = lastSpanIdW0;
+    span.spanIdW1 = lastSpanIdW1;
     for (const link of links) span.addLink(link);
     if (attributes !== NO_ATTRIBUTES) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
@@ -289,10 +327,28 @@ export function setFreshAttributes(span: Span, attributes: Attributes): void {
 export const REQUEST_STATE_SLOT: unique symbol = Symbol.for('@maestro/tracing-core/request-state-slot');
 
 /**
+ * A span's ids as the 32-bit words (big-endian, signed) of the random bytes our tracer made them
+ * from: the trace id's four when `traceIdWords` is true (false for a trace that came from
+ * elsewhere), the span id's two when `spanIdWords` is. The OTLP encoder writes these instead of
+ * parsing the ids' hex digits back, which was the largest single cost of encoding a span (2 568
+ * instructions of the 22 000 a sampled Fastify request adds, counted under callgrind).
+ */
+export interface RandomIdWords {
+  readonly traceIdWords: boolean;
+  readonly traceIdW0: number;
+  readonly traceIdW1: number;
+  readonly traceIdW2: number;
+  readonly traceIdW3: number;
+  readonly spanIdWords: boolean;
+  readonly spanIdW0: number;
+  readonly spanIdW1: number;
+}
+
+/**
  * A recording span, readable by every SDK processor and exporter. Fields are public and named as
  * the SDK's ReadableSpan has them, so exporters read them without getters.
  */
-class LeanSpan implements Span, ReadableSpan {
+class LeanSpan implements Span, ReadableSpan, RandomIdWords {
   name: string;
   readonly kind: SpanKind;
   readonly parentSpanContext: SpanContext | undefined;
@@ -309,6 +365,14 @@ class LeanSpan implements Span, ReadableSpan {
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
+  traceIdWords = false;
+  traceIdW0 = 0;
+  traceIdW1 = 0;
+  traceIdW2 = 0;
+  traceIdW3 = 0;
+  spanIdWords = false;
+  spanIdW0 = 0;
+  spanIdW1 = 0;
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   readonly #spanContext: SpanContext;
