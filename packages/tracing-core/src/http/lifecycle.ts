@@ -208,7 +208,6 @@ export class HttpLifecycle {
   readonly #requestHook: HttpInstrumentationOptions['requestHook'];
   readonly #resolveRoute: RouteResolver | undefined;
   readonly #adapterSetsTraceResponse: boolean;
-  readonly #samplerReadsAttributes: boolean;
   readonly #onClose: (this: ServerResponse) => void;
 
   constructor(options: HttpInstrumentationOptions = {}, adapter: HttpLifecycleAdapter = {}) {
@@ -250,7 +249,6 @@ export class HttpLifecycle {
     this.#requestHook = options.requestHook;
     this.#resolveRoute = adapter.resolveRoute;
     this.#adapterSetsTraceResponse = adapter.setsTraceResponseHeader ?? false;
-    this.#samplerReadsAttributes = this.tracing.samplerReadsAttributes;
     const lifecycle = this;
     this.#onClose = function onClose(this: ServerResponse) {
       const state = (responseKey(this) as Slotted)[REQUEST_STATE_SLOT];
@@ -308,7 +306,7 @@ export class HttpLifecycle {
       // reads attributes: an unsampled request (90 % at a 10 % ratio) never pays for the rest.
       span = this.tracing.tracer.startSpan(
         method,
-        this.#samplerReadsAttributes
+        this.tracing.samplerReadsAttributes
           ? { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }
           : SERVER_SPAN_OPTIONS,
         parent,

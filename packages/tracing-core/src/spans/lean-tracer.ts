@@ -101,20 +101,15 @@ function wordAt(at: number): number {
   return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
 }
 
-/**
- * The trace id generated last, and what the trace-id ratio decision reads from it: its four
- * big-endian 32-bit words XORed together, taken from its random bytes while they are at hand. The
- * ratio sampler then decides on a new trace without parsing 32 hex digits, which was most of the
- * work of starting an unsampled root span (with the other shortcuts of 2026-12-06, `startSpan`'s
- * own instructions for one fell from about 2 200 to 650, counted under callgrind).
- */
+/** The trace id generated last. */
 let lastTraceId = '';
-let lastTraceIdWords = 0;
 
 /**
  * The 32-bit words (big-endian, as signed integers) of the last trace id and span id generated,
- * read from their random bytes while they are at hand: a recording span keeps them for its export
- * (see {@link RandomIdWords}). Numbers, not a copy of the bytes: nothing is allocated per id.
+ * read from their random bytes while they are at hand. The ratio sampler decides on a new trace
+ * from the trace id's (see {@link generatedTraceIdWords}), and a recording span keeps them all for
+ * its export (see {@link RandomIdWords}). Numbers, not a copy of the bytes: nothing is allocated
+ * per id.
  */
 let lastTraceIdW0 = 0;
 let lastTraceIdW1 = 0;
@@ -134,7 +129,6 @@ function generateTraceId(): string {
     // An all-zero id is invalid in W3C trace context; the chance is 2^-128, but never emit one.
     // Read from the bytes: comparing the id with a string of zeros cost more than making it.
     if ((w0 | w1 | w2 | w3) === 0) continue;
-    lastTraceIdWords = (w0 ^ w1 ^ w2 ^ w3) >>> 0;
     lastTraceId = id;
     lastTraceIdW0 = w0;
     lastTraceIdW1 = w1;
@@ -159,11 +153,15 @@ function generateSpanId(): string {
 
 /**
  * The XOR of a trace id's four 32-bit words when it is the id this tracer generated last (the
- * common case: the ratio sampler deciding on the trace just started), else -1. Equal strings have
- * equal words, so a match by content is as good as one by identity.
+ * common case: the ratio sampler deciding on the trace just started), else -1. The sampler then
+ * decides on a new trace without parsing 32 hex digits, which was most of the work of starting an
+ * unsampled root span (with the other shortcuts of 2026-12-06, `startSpan`'s own instructions for
+ * one fell from about 2 200 to 650, counted under callgrind). Equal strings have equal words, so a
+ * match by content is as good as one by identity.
  */
 export function generatedTraceIdWords(traceId: string): number {
-  return traceId === lastTraceId ? lastTraceIdWords : -1;
+  if (traceId !== lastTraceId) return -1;
+  return (lastTraceIdW0 ^ lastTraceIdW1 ^ lastTraceIdW2 ^ lastTraceIdW3) >>> 0;
 }
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
@@ -246,19 +244,16 @@ export class LeanTracer implements Tracer {
       this.#resource,
       this.#scope,
     );
-    if (validParent === undefined) {
-      span.traceIdWords = true;
-      span.traceIdW0 = lastTraceIdW0;
-      span.traceIdW1 = lastTraceIdW1;
-      span.traceIdW2 = lastTraceIdW2;
-      span.traceIdW3 = lastTraceIdW3;
-    } else if (parentSpan instanceof LeanSpan && parentSpan.traceIdWords) {
-      span.traceIdWords = true;
-      span.traceIdW0 = parentSpan.traceIdW0;
-      span.traceIdW1 = parentSpan.traceIdW1;
-      span.traceIdW2 = parentSpan.traceIdW2;
-      span.traceIdW3 = parentSpan.traceIdW3;
-    }
+    // A new trace's words were read when its id was made; a child of our own span shares its parent's.
+    if (validParent === undefined)
+      span.keepTraceIdWords(lastTraceIdW0, lastTraceIdW1, lastTraceIdW2, lastTraceIdW3);
+    else if (parentSpan instanceof LeanSpan && parentSpan.traceIdWords)
+      span.keepTraceIdWords(
+        parentSpan.traceIdW0,
+        parentSpan.traceIdW1,
+        parentSpan.traceIdW2,
+        parentSpan.traceIdW3,
+      );
     span.spanIdWords = true;
     span.spanIdW0 = lastSpanIdW0;
     span.spanIdW1 = lastSpanIdW1;
@@ -414,6 +409,15 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
 
   spanContext(): SpanContext {
     return this.#spanContext;
+  }
+
+  /** Records the words of the random bytes this span's trace id was made from (see RandomIdWords). */
+  keepTraceIdWords(w0: number, w1: number, w2: number, w3: number): void {
+    this.traceIdWords = true;
+    this.traceIdW0 = w0;
+    this.traceIdW1 = w1;
+    this.traceIdW2 = w2;
+    this.traceIdW3 = w3;
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
