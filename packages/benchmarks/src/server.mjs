@@ -14,7 +14,8 @@ const adapter = ours && process.env.BENCH_ADAPTER !== '0';
 // Knobs for profiling experiments only; the suite never sets them. BENCH_METRICS_PATH=0 drops the
 // /metrics route and keeps the RED metrics; BENCH_DEFAULT_METRICS=0 keeps both, in a registry
 // without prom-client's process metrics; BENCH_PREHANDLER=1 adds a no-op preHandler hook to any
-// Fastify variant, to price what Fastify's hook runner charges for our context-restoring one.
+// Fastify variant, to price what Fastify's hook runner charges for our context-restoring one;
+// BENCH_IMPORT='module …' imports modules at startup and does nothing else with them.
 const experiment = process.env.BENCH_METRICS === '0' ? { metrics: false } : {};
 if (process.env.BENCH_TRACERESPONSE === '0') experiment.traceResponseHeader = false;
 if (process.env.BENCH_TENANT === '0') experiment.tenant = false;
@@ -57,6 +58,8 @@ if (variant === 'context-only') {
   const key = createContextKey('request');
   enterContext = (request, next) => context.with(ROOT_CONTEXT.setValue(key, request), next);
 }
+
+for (const name of (process.env.BENCH_IMPORT ?? '').split(' ').filter(Boolean)) await import(name);
 
 let tracing;
 if (ours) {

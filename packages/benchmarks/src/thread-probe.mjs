@@ -1,17 +1,20 @@
-// Profiling aid (not part of the suite): where one server's CPU per request goes by thread — the
-// main thread, our export worker, V8's GC helpers — read from /proc over one load burst. The
-// suite's CPU figure is the process's total, so a cost that moved to another thread, or GC that
-// grew, shows here and not in a main-thread profile. Takes one KEY=VALUE,… configuration, as
-// cpu-probe.mjs does (FRAMEWORK=express,VARIANT=ours-100[,NODE=path]); Linux only.
+// Profiling aid (not part of the suite): where a server's CPU per request goes by thread — the
+// main thread, our export worker, V8's GC helpers — and its page faults per request, read from
+// /proc over one load burst. The suite's CPU figure is the process's total, so a cost that moved
+// to another thread, or GC that grew, shows here and not in a main-thread profile. Page faults
+// are the cost that instruction counts miss: on this machine's VM a fresh page costs about 15 µs
+// to fault in (docs/benchmarks.md), and a bare Express server takes more than one a request, in
+// its scavenges. Takes KEY=VALUE,… configurations, as cpu-probe.mjs does
+// (FRAMEWORK=express,VARIANT=ours-100[,NODE=path]), measured one after the other; Linux only.
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseSpec, routeUrl, serverOptions } from './macro.mjs';
 import { here, load, startNode } from './processes.mjs';
 
 const TICK_MICROS = 1e6 / 100; // utime and stime count USER_HZ ticks, 100 a second on Linux
 
-/** CPU ticks so far of each of the process's threads, by "tid name". */
+/** CPU ticks and minor page faults so far of each of the process's threads, by "tid name". */
 function threadTicks(pid) {
-  const ticks = new Map();
+  const threads = new Map();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     let stat;
     try {
@@ -21,15 +24,26 @@ function threadTicks(pid) {
     }
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks.set(`${tid} ${name}`, Number(fields[11]) + Number(fields[12]));
+    threads.set(`${tid} ${name}`, {
+      ticks: Number(fields[11]) + Number(fields[12]),
+      faults: Number(fields[7]),
+    });
   }
-  return ticks;
+  return threads;
 }
 
-const spec = parseSpec(process.argv[2] ?? 'FRAMEWORK=express,VARIANT=bare');
+const specs = (process.argv.length > 2 ? process.argv.slice(2) : ['FRAMEWORK=express,VARIANT=bare']).map(
+  parseSpec,
+);
 const seconds = Number(process.env.PROBE_SECONDS ?? 8);
 const receiver = await startNode(here('./receiver.mjs'), { cpu: 0 });
 try {
+  for (const spec of specs) await probe(spec);
+} finally {
+  await receiver.stop();
+}
+
+async function probe(spec) {
   const server = await startNode(
     spec.script ?? here('./server.mjs'),
     serverOptions(spec, receiver, '/v1/traces'),
@@ -41,16 +55,25 @@ try {
     const { requests } = await load(url, seconds, { cpu: 0 });
     const after = threadTicks(server.child.pid);
     const perRequest = (ticks) => ((ticks * TICK_MICROS) / requests).toFixed(1).padStart(7);
+    const faultsPerRequest = (faults) => (faults / requests).toFixed(3).padStart(6);
     const used = [...after]
-      .map(([thread, ticks]) => [thread, ticks - (before.get(thread) ?? 0)])
-      .filter(([, ticks]) => ticks > 0)
+      .map(([thread, { ticks, faults }]) => {
+        const earlier = before.get(thread) ?? { ticks: 0, faults: 0 };
+        return [thread, ticks - earlier.ticks, faults - earlier.faults];
+      })
+      .filter(([, ticks, faults]) => ticks > 0 || faults > 0)
       .sort((a, b) => b[1] - a[1]);
     const total = used.reduce((sum, [, ticks]) => sum + ticks, 0);
-    console.log(`${spec.label}: ${requests} requests, ${perRequest(total)} µs CPU/req in all`);
-    for (const [thread, ticks] of used) console.log(`  ${thread.padEnd(24)} ${perRequest(ticks)} µs/req`);
+    const faults = used.reduce((sum, [, , threadFaults]) => sum + threadFaults, 0);
+    console.log(
+      `${spec.label}: ${requests} requests, ${perRequest(total)} µs CPU/req in all, ` +
+        `${faultsPerRequest(faults)} page faults/req`,
+    );
+    for (const [thread, ticks, threadFaults] of used)
+      console.log(
+        `  ${thread.padEnd(24)} ${perRequest(ticks)} µs/req ${faultsPerRequest(threadFaults)} faults/req`,
+      );
   } finally {
     await server.stop();
   }
-} finally {
-  await receiver.stop();
 }
