@@ -254,7 +254,6 @@ export class LeanTracer implements Tracer {
         parentSpan.traceIdW2,
         parentSpan.traceIdW3,
       );
-    span.spanIdWords = true;
     span.spanIdW0 = lastSpanIdW0;
     span.spanIdW1 = lastSpanIdW1;
     for (const link of links) span.addLink(link);
@@ -365,7 +364,8 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
   traceIdW1 = 0;
   traceIdW2 = 0;
   traceIdW3 = 0;
-  spanIdWords = false;
+  /** Every span of ours gets its id from generateSpanId, which keeps the id's words. */
+  readonly spanIdWords = true;
   spanIdW0 = 0;
   spanIdW1 = 0;
   readonly resource: Resource;
