@@ -1,6 +1,8 @@
 // Full load at 100 % sampling while the collector is down (connection refused), then slow (accepts,
 // never answers): RSS and event-loop delay sampled every 5 s. Our adapter against the OpenTelemetry
-// reference, whose BatchSpanProcessor starts a new export for every full batch.
+// reference, whose BatchSpanProcessor starts a new export for every full batch. Bare Express, and
+// ours with a collector that answers, run the same load first: what the loop delay reads at full
+// load with no outage, on this machine that day, to read the outage's against.
 import { createServer } from 'node:net';
 import { routeUrl } from './macro.mjs';
 import { here, startNode } from './processes.mjs';
@@ -47,6 +49,8 @@ async function phase(variant, collectorUrl, seconds, log) {
       rssMaxMB: Math.max(...underLoad),
       rssGrowthMB: Math.max(...underLoad) - underLoad[0],
       loopDelayMaxMs: Math.max(...samples.slice(1).map((s) => s.loopDelayMaxMs)),
+      // The worst 5 s window's 99th percentile: the max alone is one pause, often a collection.
+      loopDelayP99Ms: Math.max(...samples.slice(1).map((s) => s.loopDelayP99Ms)),
       dropped: samples.at(-1).export?.dropped ?? null,
       failed: samples.at(-1).export?.failed ?? null,
       rssSeriesMB: rssMB.map((v) => Math.round(v)),
@@ -60,14 +64,18 @@ async function phase(variant, collectorUrl, seconds, log) {
 
 export async function runOutage({ seconds, variants = ['ours-100', 'otel-100'], log = console.log }) {
   const slow = await startNode(here('./slow-collector.mjs'), { cpu: 0 });
+  const healthy = await startNode(here('./receiver.mjs'), { cpu: 0 });
   const results = [];
   try {
+    results.push({ collector: 'none', ...(await phase('bare', healthy.first.url, seconds, log)) });
+    results.push({ collector: 'up', ...(await phase(variants[0], healthy.first.url, seconds, log)) });
     for (const variant of variants) {
       results.push({ collector: 'down', ...(await phase(variant, await refusedUrl(), seconds, log)) });
       results.push({ collector: 'slow', ...(await phase(variant, slow.first.url, seconds, log)) });
     }
   } finally {
     await slow.stop();
+    await healthy.stop();
   }
   return results;
 }
