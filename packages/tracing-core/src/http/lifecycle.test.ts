@@ -1,7 +1,9 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, Socket } from 'node:net';
+import { sampleValue } from '@maestro/test-support';
 import { context, propagation, type Sampler, SamplingDecision } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { renderMetrics } from '../metrics/exposition.ts';
 import { createMetricsRegistry } from '../metrics/registry.ts';
 import { REQUEST_STATE_SLOT } from '../spans/lean-tracer.ts';
 import { createTestTracing } from '../testing/index.ts';
@@ -272,6 +274,44 @@ describe('HttpLifecycle with a sampler chosen by name', () => {
       const spans = await serve(named, ['/batch/1', '/models/1', '/batch/2'], 1);
       expect(spans.map((span) => span.attributes['url.path'])).toEqual(['/models/1']);
     } finally {
+      await named.shutdown();
+    }
+  });
+});
+
+describe('HttpLifecycle timing', () => {
+  it('times a sampled request once: its span lasts what its histogram records, and its exemplar is stamped at its end', async () => {
+    const named = createTestTracing({ sampler: 'always_on' });
+    const metrics = createMetricsRegistry({ defaultMetrics: false });
+    const lifecycle = new HttpLifecycle({ tracing: named.tracing, metrics: { registry: metrics } });
+    const server = http.createServer((request, response) => {
+      lifecycle.start(request, response);
+      setTimeout(() => response.end('ok'), 5);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await fetch(`http://127.0.0.1:${port}/models/7`).then((response) => response.text());
+      const [span] = await named.waitForSpans(1);
+      const text = await renderMetrics(metrics.registries(), true);
+
+      const spanSeconds = span!.duration[0] + span!.duration[1] / 1e9;
+      const recordedSeconds = sampleValue(text, 'http_server_request_duration_seconds_sum');
+      expect(spanSeconds).toBeGreaterThan(0.004);
+      // To the nanosecond the span's duration is rounded to: the two come from the same two readings.
+      expect(Math.abs(spanSeconds - recordedSeconds!)).toBeLessThan(2e-9);
+
+      const exemplarLine = text
+        .split('\n')
+        .find(
+          (line) => line.startsWith('http_server_request_duration_seconds_bucket') && line.includes(' # {'),
+        );
+      const exemplarSeconds = Number(exemplarLine?.split(' ').at(-1));
+      const spanEndSeconds = span!.endTime[0] + span!.endTime[1] / 1e9;
+      // A double holds epoch seconds to about a quarter of a microsecond.
+      expect(Math.abs(exemplarSeconds - spanEndSeconds)).toBeLessThan(1e-6);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
       await named.shutdown();
     }
   });

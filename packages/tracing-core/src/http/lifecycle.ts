@@ -24,7 +24,13 @@ import { getDefaultMetricsRegistry } from '../metrics/registry.ts';
 import { ExcludedPaths } from '../sampling/samplers.ts';
 import { configureTracing, type TracingRuntime } from '../setup.ts';
 import { NOOP_SPAN } from '../spans/helpers.ts';
-import { REQUEST_STATE_SLOT, setFreshAttributes } from '../spans/lean-tracer.ts';
+import {
+  endSpanAt,
+  performanceStartOf,
+  REQUEST_STATE_SLOT,
+  setFreshAttributes,
+} from '../spans/lean-tracer.ts';
+import { wallClock } from '../spans/wall-clock.ts';
 import type { TracingHandle, TracingOptions } from '../types.ts';
 import { capturableHeaders, redactQuery, sensitiveQueryKeys } from './redaction.ts';
 import { RouteLabels, UNMATCHED_ROUTE } from './route-labels.ts';
@@ -347,7 +353,8 @@ export class HttpLifecycle {
       context: spanContext,
       route: undefined,
       method,
-      startedAt: performance.now(),
+      // A span of ours read the clock as it started: the request is timed from the same reading.
+      startedAt: (recording ? performanceStartOf(span) : undefined) ?? performance.now(),
       request,
       ended: false,
       errorRecorded: false,
@@ -487,7 +494,8 @@ export class HttpLifecycle {
     if (state.ended) return;
     state.ended = true;
     setRequestState(state.request, responseKey(response), undefined);
-    const durationMs = performance.now() - state.startedAt;
+    const endedAt = performance.now();
+    const durationMs = endedAt - state.startedAt;
     const statusCode = response.statusCode;
     const template = state.route ?? this.#resolveRoute?.(state.request, response);
     const route = template === undefined ? undefined : this.#routes.label(template);
@@ -504,7 +512,7 @@ export class HttpLifecycle {
         span.setAttribute('http.route', route);
       }
       if (aborted && !response.headersSent) {
-        span.addEvent('http.request.aborted');
+        span.addEvent('http.request.aborted', undefined, endedAt);
       } else {
         span.setAttribute('http.response.status_code', statusCode);
         if (this.#legacyAttributes) span.setAttribute('http.status_code', statusCode);
@@ -514,12 +522,14 @@ export class HttpLifecycle {
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
       if (durationMs > this.#slowThresholdMs) {
-        span.addEvent('slow_request', {
-          duration_ms: Math.round(durationMs),
-          threshold_ms: this.#slowThresholdMs,
-        });
+        span.addEvent(
+          'slow_request',
+          { duration_ms: Math.round(durationMs), threshold_ms: this.#slowThresholdMs },
+          endedAt,
+        );
       }
-      if (!state.adopted) span.end();
+      // Ended at the reading the metrics use: the span lasts exactly the duration they record.
+      if (!state.adopted) endSpanAt(span, endedAt);
     }
 
     const metricsStatus = aborted && !response.headersSent ? '499' : statusText(statusCode);
@@ -531,6 +541,7 @@ export class HttpLifecycle {
         durationMs / 1000,
         sampled ? ids.traceId : undefined,
         sampled ? ids.spanId : undefined,
+        sampled ? wallClock.epochMillis(endedAt) : undefined,
       );
       if (this.#tenantLabels !== undefined) {
         const tenant = state.tenant === undefined ? 'none' : this.#tenantLabels.label(state.tenant);

@@ -70,7 +70,10 @@ export class HttpServerMetrics {
     this.#store.started(method);
   }
 
-  /** Records one finished request; the exemplar links the latency to its trace in Grafana. */
+  /**
+   * Records one finished request; the exemplar links the latency to its trace in Grafana, stamped
+   * `epochMillis` (when the request ended; read from the clock when not given).
+   */
   observe(
     method: string,
     route: string,
@@ -78,8 +81,9 @@ export class HttpServerMetrics {
     seconds: number,
     traceId?: string,
     spanId?: string,
+    epochMillis?: number,
   ): void {
-    this.#store.finished(method, route, statusCode, seconds, traceId, spanId);
+    this.#store.finished(method, route, statusCode, seconds, traceId, spanId, epochMillis);
   }
 
   /** Counts a request slower than the slow-request threshold. */

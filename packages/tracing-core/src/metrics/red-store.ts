@@ -57,6 +57,7 @@ export class RedStore {
     seconds: number,
     traceId: string | undefined,
     spanId: string | undefined,
+    epochMillis?: number,
   ): void {
     const gauge = this.#inFlight.get(method);
     if (gauge !== undefined) gauge.value--;
@@ -72,7 +73,7 @@ export class RedStore {
       series.exemplars[bucket] = {
         labelSet: { trace_id: traceId, span_id: spanId },
         value: seconds,
-        timestamp: Date.now() / 1000,
+        timestamp: (epochMillis ?? Date.now()) / 1000,
       };
     }
   }

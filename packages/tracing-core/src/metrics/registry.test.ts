@@ -106,6 +106,28 @@ describe('exposition', () => {
     });
   });
 
+  it('stamps an exemplar with the time it is given, else the time it is recorded', async () => {
+    const metrics = createMetricsRegistry({ defaultMetrics: false });
+    const http = httpServerMetrics(metrics);
+    const ids = ['0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331'] as const;
+    http.observe('GET', '/given', '200', 0.02, ...ids, 1_796_000_000_123.5);
+    const before = Date.now();
+    http.observe('GET', '/now', '200', 0.02, ...ids);
+    const after = Date.now();
+    const text = await renderMetrics(metrics.registries(), true);
+    const stamp = (route: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((line) => line.includes(`route="${route}"`) && line.includes(' # {'))
+          ?.split(' ')
+          .at(-1),
+      );
+    expect(stamp('/given')).toBe(1_796_000_000.1235);
+    expect(stamp('/now') * 1000).toBeGreaterThanOrEqual(before);
+    expect(stamp('/now') * 1000).toBeLessThanOrEqual(after);
+  });
+
   it('never lets a bad exemplar fail the observation', async () => {
     const metrics = createMetricsRegistry({ defaultMetrics: false });
     const http = httpServerMetrics(metrics);

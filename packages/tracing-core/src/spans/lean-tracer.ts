@@ -39,6 +39,7 @@ import {
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import { contextWithSpan } from '../context/linked-context.ts';
+import { wallClock } from './wall-clock.ts';
 
 /** What a {@link LeanTracer} needs: the same sampler, processor, resource and limits as the SDK's provider. */
 export interface LeanTracerOptions {
@@ -304,6 +305,21 @@ export function isLeanSpan(span: Span | undefined): boolean {
 }
 
 /**
+ * The `performance.now()` reading a span of ours started at, else undefined. The HTTP lifecycle
+ * times its request from it and ends the span with {@link endSpanAt}: one clock reading at each end
+ * of a request instead of two, and a span as long as the duration its metrics record.
+ */
+export function performanceStartOf(span: Span): number | undefined {
+  return span instanceof LeanSpan ? span.monotonicStart() : undefined;
+}
+
+/** Ends a span at a `performance.now()` reading taken since it started (see {@link performanceStartOf}). */
+export function endSpanAt(span: Span, performanceNow: number): void {
+  if (span instanceof LeanSpan) span.endAtPerformance(performanceNow);
+  else span.end();
+}
+
+/**
  * `span.setAttributes(attributes)` for a span just started, where `attributes` is freshly built for
  * it: our own spans take the object itself when that changes nothing (see LeanSpan.adoptAttributes).
  */
@@ -373,7 +389,8 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
   readonly #spanContext: SpanContext;
   readonly #processor: SpanProcessor;
   readonly #limits: Limits;
-  readonly #performanceStart: number;
+  /** The `performance.now()` reading at the start. */
+  readonly performanceStart: number;
   /** Wall-clock ms minus performance ms at the start: turns performance timestamps into epoch time. */
   readonly #performanceOffset: number;
   readonly #startTimeProvided: boolean;
@@ -399,10 +416,12 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
     this.resource = resource;
     this.instrumentationScope = scope;
     // As the SDK does: the wall clock once at start, then the monotonic clock for the duration, so
-    // a span's timings never jump with NTP adjustments while it runs.
-    const wallStart = Date.now();
-    this.#performanceStart = performance.now();
-    this.#performanceOffset = wallStart - this.#performanceStart;
+    // a span's timings never jump with NTP adjustments while it runs. The wall clock is the
+    // process's offset from the monotonic one (see WallClock), which saves reading it.
+    const performanceStart = performance.now();
+    const wallStart = wallClock.epochMillis(performanceStart);
+    this.performanceStart = performanceStart;
+    this.#performanceOffset = wallStart - performanceStart;
     this.#startTimeProvided = startTime !== undefined;
     this.startTime = startTime === undefined ? millisToHrTime(wallStart) : this.#time(startTime);
   }
@@ -579,19 +598,41 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
       return;
     }
     if (endTime === undefined && !this.#startTimeProvided) {
-      // The common case, timed on the monotonic clock from the start: that reading is the duration
-      // and the end is the start plus it, so no third pair is built to subtract them again.
-      const duration = millisToHrTime(performance.now() - this.#performanceStart);
-      if (duration[1] >= 1e9) {
-        duration[0] += 1;
-        duration[1] -= 1e9;
-      }
-      this.duration = duration;
-      this.endTime = addHrTimes(this.startTime, duration);
-    } else {
-      this.endTime = this.#time(endTime);
-      this.duration = hrTimeDuration(this.startTime, this.endTime);
+      this.#endAfter(performance.now() - this.performanceStart);
+      return;
     }
+    this.endTime = this.#time(endTime);
+    this.duration = hrTimeDuration(this.startTime, this.endTime);
+    this.#finish();
+  }
+
+  /** The `performance.now()` reading the span is timed from, unless it ended or its start was given. */
+  monotonicStart(): number | undefined {
+    return this.ended || this.#startTimeProvided ? undefined : this.performanceStart;
+  }
+
+  /** Ends the span at a `performance.now()` reading its caller already took. */
+  endAtPerformance(performanceNow: number): void {
+    if (this.ended || this.#startTimeProvided) this.end();
+    else this.#endAfter(performanceNow - this.performanceStart);
+  }
+
+  /**
+   * The common end, timed on the monotonic clock from the start: that reading is the duration and
+   * the end is the start plus it, so no third pair is built to subtract them again.
+   */
+  #endAfter(durationMillis: number): void {
+    const duration = millisToHrTime(durationMillis);
+    if (duration[1] >= 1e9) {
+      duration[0] += 1;
+      duration[1] -= 1e9;
+    }
+    this.duration = duration;
+    this.endTime = addHrTimes(this.startTime, duration);
+    this.#finish();
+  }
+
+  #finish(): void {
     if (this.duration[0] < 0) {
       diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.');
       this.endTime = [this.startTime[0], this.startTime[1]];
@@ -644,7 +685,7 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
     if (input instanceof Date) return millisToHrTime(input.getTime());
     if (input !== undefined && isTimeInputHrTime(input)) return input;
     if (this.#startTimeProvided) return millisToHrTime(Date.now());
-    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.#performanceStart));
+    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.performanceStart));
   }
 
   #truncate(value: AttributeValue): AttributeValue {
