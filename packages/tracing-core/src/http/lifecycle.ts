@@ -354,7 +354,7 @@ export class HttpLifecycle {
       route: undefined,
       method,
       // A span of ours read the clock as it started: the request is timed from the same reading.
-      startedAt: (recording ? performanceStartOf(span) : undefined) ?? performance.now(),
+      startedAt: performanceStartOf(span) ?? performance.now(),
       request,
       ended: false,
       errorRecorded: false,

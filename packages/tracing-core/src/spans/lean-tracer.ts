@@ -389,8 +389,7 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
   readonly #spanContext: SpanContext;
   readonly #processor: SpanProcessor;
   readonly #limits: Limits;
-  /** The `performance.now()` reading at the start. */
-  readonly performanceStart: number;
+  readonly #performanceStart: number;
   /** Wall-clock ms minus performance ms at the start: turns performance timestamps into epoch time. */
   readonly #performanceOffset: number;
   readonly #startTimeProvided: boolean;
@@ -420,7 +419,7 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
     // process's offset from the monotonic one (see WallClock), which saves reading it.
     const performanceStart = performance.now();
     const wallStart = wallClock.epochMillis(performanceStart);
-    this.performanceStart = performanceStart;
+    this.#performanceStart = performanceStart;
     this.#performanceOffset = wallStart - performanceStart;
     this.#startTimeProvided = startTime !== undefined;
     this.startTime = startTime === undefined ? millisToHrTime(wallStart) : this.#time(startTime);
@@ -598,7 +597,7 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
       return;
     }
     if (endTime === undefined && !this.#startTimeProvided) {
-      this.#endAfter(performance.now() - this.performanceStart);
+      this.#endAfter(performance.now() - this.#performanceStart);
       return;
     }
     this.endTime = this.#time(endTime);
@@ -608,13 +607,13 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
 
   /** The `performance.now()` reading the span is timed from, unless it ended or its start was given. */
   monotonicStart(): number | undefined {
-    return this.ended || this.#startTimeProvided ? undefined : this.performanceStart;
+    return this.ended || this.#startTimeProvided ? undefined : this.#performanceStart;
   }
 
   /** Ends the span at a `performance.now()` reading its caller already took. */
   endAtPerformance(performanceNow: number): void {
     if (this.ended || this.#startTimeProvided) this.end();
-    else this.#endAfter(performanceNow - this.performanceStart);
+    else this.#endAfter(performanceNow - this.#performanceStart);
   }
 
   /**
@@ -685,7 +684,7 @@ class LeanSpan implements Span, ReadableSpan, RandomIdWords {
     if (input instanceof Date) return millisToHrTime(input.getTime());
     if (input !== undefined && isTimeInputHrTime(input)) return input;
     if (this.#startTimeProvided) return millisToHrTime(Date.now());
-    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.performanceStart));
+    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.#performanceStart));
   }
 
   #truncate(value: AttributeValue): AttributeValue {
