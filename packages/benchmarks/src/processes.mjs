@@ -41,18 +41,40 @@ export async function startNode(
     if (next) next(value);
     else queued.push(value);
   });
+  // A child that dies (a server that throws at startup) fails whoever waits on it at once, with
+  // its exit status, rather than after the timeout.
+  let exitedWith;
+  const failures = new Set();
   const nextLine = (timeoutMs = 60_000) =>
     new Promise((resolve, reject) => {
       if (queued.length > 0) return resolve(queued.shift());
+      if (exitedWith !== undefined) return reject(new Error(`${script} ${exitedWith}`));
+      const settle = () => {
+        clearTimeout(timer);
+        failures.delete(fail);
+        const at = waiting.indexOf(deliver);
+        if (at >= 0) waiting.splice(at, 1);
+      };
+      const deliver = (value) => {
+        settle();
+        resolve(value);
+      };
+      const fail = (error) => {
+        settle();
+        reject(error);
+      };
       const timer = setTimeout(
-        () => reject(new Error(`${script} said nothing within ${timeoutMs} ms`)),
+        () => fail(new Error(`${script} said nothing within ${timeoutMs} ms`)),
         timeoutMs,
       );
-      waiting.push((value) => {
-        clearTimeout(timer);
-        resolve(value);
-      });
+      failures.add(fail);
+      waiting.push(deliver);
     });
+  // 'close', not 'exit': by then every line the child wrote has been read.
+  child.once('close', (code, signal) => {
+    exitedWith = `exited (${signal ?? `code ${code}`}) before it answered`;
+    for (const fail of failures) fail(new Error(`${script} ${exitedWith}`));
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     child,

@@ -140,7 +140,9 @@ async function nest() {
   return app.getHttpServer().address().port;
 }
 
-const port = await { express, fastify, nest }[framework]();
+const start = { express, fastify, nest }[framework];
+if (start === undefined) throw new Error(`FRAMEWORK=${framework}: expected express, fastify or nest`);
+const port = await start();
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 
 async function exportStats() {
