@@ -6,6 +6,12 @@ export {
   type ReceivedSpan,
   startOtlpReceiver,
 } from './otlp-receiver.ts';
-export { type ParsedSample, parseOpenMetrics, promtoolCheck, sampleValue } from './prometheus-tools.ts';
+export {
+  exemplarTimestamp,
+  type ParsedSample,
+  parseOpenMetrics,
+  promtoolCheck,
+  sampleValue,
+} from './prometheus-tools.ts';
 export { fetchUntraced } from './requests.ts';
 export { type Listening, listen } from './servers.ts';

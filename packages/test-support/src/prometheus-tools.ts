@@ -39,19 +39,40 @@ export function parseOpenMetrics(text: string): ParsedSample[] {
   return JSON.parse(result.stdout) as ParsedSample[];
 }
 
+/** The lines of Prometheus text that are samples of `name` carrying every one of `labels`. */
+function* sampleLines(text: string, name: string, labels: Record<string, string>): Generator<string> {
+  const wanted = Object.entries(labels);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (wanted.every(([key, value]) => line.includes(`${key}="${value}"`))) yield line;
+  }
+}
+
 /** The value of one sample in Prometheus text, or undefined. */
 export function sampleValue(
   text: string,
   name: string,
   labels: Record<string, string> = {},
 ): number | undefined {
-  const wanted = Object.entries(labels);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (wanted.every(([key, value]) => line.includes(`${key}="${value}"`))) {
-      const rest = line.includes('{') ? line.slice(line.lastIndexOf('}') + 1) : line.slice(name.length);
-      return Number(rest.trim().split(' ')[0]);
-    }
+  for (const line of sampleLines(text, name, labels)) {
+    const rest = line.includes('{') ? line.slice(line.lastIndexOf('}') + 1) : line.slice(name.length);
+    return Number(rest.trim().split(' ')[0]);
+  }
+  return undefined;
+}
+
+/**
+ * The timestamp, in epoch seconds, of the first exemplar on a sample of `name` with `labels` in
+ * OpenMetrics text (`… # {trace_id="…"} value timestamp`), or undefined.
+ */
+export function exemplarTimestamp(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  for (const line of sampleLines(text, name, labels)) {
+    const exemplar = line.split(' # ')[1];
+    if (exemplar !== undefined) return Number(exemplar.split(' ').at(-1));
   }
   return undefined;
 }

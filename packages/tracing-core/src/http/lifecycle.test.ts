@@ -1,6 +1,6 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, Socket } from 'node:net';
-import { sampleValue } from '@maestro/test-support';
+import { exemplarTimestamp, sampleValue } from '@maestro/test-support';
 import { context, propagation, type Sampler, SamplingDecision } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderMetrics } from '../metrics/exposition.ts';
@@ -301,15 +301,10 @@ describe('HttpLifecycle timing', () => {
       // To the nanosecond the span's duration is rounded to: the two come from the same two readings.
       expect(Math.abs(spanSeconds - recordedSeconds!)).toBeLessThan(2e-9);
 
-      const exemplarLine = text
-        .split('\n')
-        .find(
-          (line) => line.startsWith('http_server_request_duration_seconds_bucket') && line.includes(' # {'),
-        );
-      const exemplarSeconds = Number(exemplarLine?.split(' ').at(-1));
+      const exemplarSeconds = exemplarTimestamp(text, 'http_server_request_duration_seconds_bucket');
       const spanEndSeconds = span!.endTime[0] + span!.endTime[1] / 1e9;
       // A double holds epoch seconds to about a quarter of a microsecond.
-      expect(Math.abs(exemplarSeconds - spanEndSeconds)).toBeLessThan(1e-6);
+      expect(Math.abs(exemplarSeconds! - spanEndSeconds)).toBeLessThan(1e-6);
     } finally {
       await new Promise((resolve) => server.close(resolve));
       await named.shutdown();

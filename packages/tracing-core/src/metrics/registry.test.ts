@@ -1,4 +1,4 @@
-import { parseOpenMetrics, promtoolCheck, sampleValue } from '@maestro/test-support';
+import { exemplarTimestamp, parseOpenMetrics, promtoolCheck, sampleValue } from '@maestro/test-support';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { traceSpan } from '../spans/helpers.ts';
@@ -116,13 +116,7 @@ describe('exposition', () => {
     const after = Date.now();
     const text = await renderMetrics(metrics.registries(), true);
     const stamp = (route: string) =>
-      Number(
-        text
-          .split('\n')
-          .find((line) => line.includes(`route="${route}"`) && line.includes(' # {'))
-          ?.split(' ')
-          .at(-1),
-      );
+      exemplarTimestamp(text, 'http_server_request_duration_seconds_bucket', { route }) ?? Number.NaN;
     expect(stamp('/given')).toBe(1_796_000_000.1235);
     expect(stamp('/now') * 1000).toBeGreaterThanOrEqual(before);
     expect(stamp('/now') * 1000).toBeLessThanOrEqual(after);
