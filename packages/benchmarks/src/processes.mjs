@@ -28,6 +28,7 @@ export async function startNode(
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  // Each waiter is { deliver, fail }, in the order the lines will come.
   const waiting = [];
   const queued = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
@@ -38,42 +39,38 @@ export async function startNode(
       return;
     }
     const next = waiting.shift();
-    if (next) next(value);
+    if (next) next.deliver(value);
     else queued.push(value);
   });
   // A child that dies (a server that throws at startup) fails whoever waits on it at once, with
   // its exit status, rather than after the timeout.
   let exitedWith;
-  const failures = new Set();
   const nextLine = (timeoutMs = 60_000) =>
     new Promise((resolve, reject) => {
       if (queued.length > 0) return resolve(queued.shift());
       if (exitedWith !== undefined) return reject(new Error(`${script} ${exitedWith}`));
-      const settle = () => {
-        clearTimeout(timer);
-        failures.delete(fail);
-        const at = waiting.indexOf(deliver);
-        if (at >= 0) waiting.splice(at, 1);
-      };
-      const deliver = (value) => {
-        settle();
-        resolve(value);
-      };
-      const fail = (error) => {
-        settle();
-        reject(error);
+      const waiter = {
+        deliver(value) {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        fail(error) {
+          clearTimeout(timer);
+          const at = waiting.indexOf(waiter);
+          if (at >= 0) waiting.splice(at, 1);
+          reject(error);
+        },
       };
       const timer = setTimeout(
-        () => fail(new Error(`${script} said nothing within ${timeoutMs} ms`)),
+        () => waiter.fail(new Error(`${script} said nothing within ${timeoutMs} ms`)),
         timeoutMs,
       );
-      failures.add(fail);
-      waiting.push(deliver);
+      waiting.push(waiter);
     });
   // 'close', not 'exit': by then every line the child wrote has been read.
   child.once('close', (code, signal) => {
     exitedWith = `exited (${signal ?? `code ${code}`}) before it answered`;
-    for (const fail of failures) fail(new Error(`${script} ${exitedWith}`));
+    for (const waiter of [...waiting]) waiter.fail(new Error(`${script} ${exitedWith}`));
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
