@@ -17,6 +17,7 @@ import { enableInstrumentations } from './instrumentations.ts';
 import { createPropagator } from './propagation/propagators.ts';
 import { buildResource } from './resource.ts';
 import { keepNextTickShapesAlive } from './runtime/next-tick-shape.ts';
+import { isNodeInternalThread } from './runtime/threads.ts';
 import { createSampler, ExcludedPaths, RouteRatioSampler } from './sampling/samplers.ts';
 import { ensureContextManager, INSTRUMENTATION_SCOPE, useTracer } from './spans/active-tracer.ts';
 import { LeanTracer } from './spans/lean-tracer.ts';
@@ -86,8 +87,9 @@ function timeBound(work: Promise<void>, timeoutMillis: number): Promise<void> {
  * Sets up tracing in one call (the seed's `configure_tracing`): resource, exporter, bounded batch
  * export, sampler, propagators, the AsyncLocalStorage context and the outbound/data-store
  * instrumentations. Options win over `OTEL_*` variables, which win over defaults. Calling it again
- * while the first handle is live returns that handle. Inside our OTLP export worker, where a
- * preload from `NODE_OPTIONS` may call it, tracing stays off.
+ * while the first handle is live returns that handle. Inside our OTLP export worker and Node's
+ * own threads (the module-hooks thread), where a preload from `NODE_OPTIONS` may call it, tracing
+ * stays off.
  *
  * @example
  * const tracing = configureTracing({ serviceName: 'model-registry' });
@@ -100,7 +102,9 @@ export function configureTracing(options: TracingOptions = {}): TracingHandle {
   }
   keepNextTickShapesAlive();
   current = startTracing(
-    isExportWorker() ? { ...options, enabled: false, registerGlobal: false } : options,
+    isExportWorker() || isNodeInternalThread()
+      ? { ...options, enabled: false, registerGlobal: false }
+      : options,
     (exporter, config) => new BoundedBatchSpanProcessor(exporter, config.batch),
   );
   return current;
