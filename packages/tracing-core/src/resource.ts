@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
-import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
 import type { ResolvedTracingConfig } from './config/resolve.ts';
+import { dependency } from './runtime/dependencies.ts';
 
 /** Service, deployment, host and process attributes: what Jaeger shows under "Process". */
 export function buildResource(config: ResolvedTracingConfig): Resource {
+  const { defaultResource, resourceFromAttributes } = dependency('@opentelemetry/resources');
   return defaultResource().merge(
     resourceFromAttributes({
       'host.name': hostname(),

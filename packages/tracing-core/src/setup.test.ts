@@ -8,6 +8,7 @@ import { type DiagLogger, DiagLogLevel, diag, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureTracing, getTracing } from './setup.ts';
 import { traceSpan } from './spans/helpers.ts';
+import type { TracingOptions } from './types.ts';
 
 const quiet = { instrumentations: { http: false, undici: false, pg: false, ioredis: false } } as const;
 
@@ -159,6 +160,61 @@ describe('a service exporting OTLP, as users run it', () => {
       await receiver.close();
     }
   });
+});
+
+describe('what a process loads', () => {
+  const fixture = fileURLToPath(new URL('../test-fixtures/loaded-packages.mjs', import.meta.url));
+  async function loadedPackages(build: 'esm' | 'cjs', options: TracingOptions): Promise<string[]> {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [fixture, build, JSON.stringify(options)],
+      {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { PATH: process.env.PATH },
+        timeout: 15_000,
+      },
+    );
+    return JSON.parse(stdout) as string[];
+  }
+  const loadedWhenNeeded = [
+    '@opentelemetry/context-async-hooks',
+    '@opentelemetry/instrumentation',
+    '@opentelemetry/instrumentation-http',
+    '@opentelemetry/instrumentation-ioredis',
+    '@opentelemetry/instrumentation-pg',
+    '@opentelemetry/instrumentation-undici',
+    '@opentelemetry/propagator-b3',
+    '@opentelemetry/propagator-jaeger',
+    '@opentelemetry/resources',
+    '@opentelemetry/sdk-trace-base',
+  ];
+
+  it.each(['esm', 'cjs'] as const)(
+    'with tracing disabled, none of the SDK, context manager or instrumentations (%s)',
+    async (build) => {
+      const loaded = await loadedPackages(build, { enabled: false });
+      expect(loaded).toContain('@opentelemetry/core');
+      expect(loaded.filter((name) => loadedWhenNeeded.includes(name))).toEqual([]);
+    },
+  );
+
+  it.each(['esm', 'cjs'] as const)(
+    'with tracing on, the SDK and only the instrumentations and propagators asked for (%s)',
+    async (build) => {
+      const loaded = await loadedPackages(build, {
+        propagators: ['tracecontext', 'jaeger'],
+        instrumentations: { http: false, undici: false, pg: true, ioredis: false },
+      });
+      expect(loaded.filter((name) => loadedWhenNeeded.includes(name))).toEqual([
+        '@opentelemetry/context-async-hooks',
+        '@opentelemetry/instrumentation',
+        '@opentelemetry/instrumentation-pg',
+        '@opentelemetry/propagator-jaeger',
+        '@opentelemetry/resources',
+        '@opentelemetry/sdk-trace-base',
+      ]);
+    },
+  );
 });
 
 describe('@maestro/tracing-core/register', () => {

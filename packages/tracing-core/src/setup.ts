@@ -8,7 +8,7 @@ import {
   type TextMapPropagator,
   trace,
 } from '@opentelemetry/api';
-import { BasicTracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type ResolvedTracingConfig, resolveTracingConfig } from './config/resolve.ts';
 import { BoundedBatchSpanProcessor } from './export/bounded-batch-processor.ts';
 import { createSpanExporter } from './export/exporters.ts';
@@ -16,6 +16,7 @@ import { isExportWorker } from './export/worker-exporter.ts';
 import { enableInstrumentations } from './instrumentations.ts';
 import { createPropagator } from './propagation/propagators.ts';
 import { buildResource } from './resource.ts';
+import { dependency } from './runtime/dependencies.ts';
 import { keepNextTickShapesAlive } from './runtime/next-tick-shape.ts';
 import { isNodeInternalThread } from './runtime/threads.ts';
 import { createSampler, ExcludedPaths, RouteRatioSampler } from './sampling/samplers.ts';
@@ -166,6 +167,7 @@ export function startTracing(options: TracingOptions, makeProcessor: ProcessorFa
     ? new RouteRatioSampler(configuredSampler, config.routeSampling)
     : configuredSampler;
   const resource = buildResource(config);
+  const { BasicTracerProvider } = dependency('@opentelemetry/sdk-trace-base');
   const provider = new BasicTracerProvider({
     resource,
     sampler,

@@ -1,14 +1,9 @@
-import { createRequire } from 'node:module';
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { JsonTraceSerializer as JsonSerializer } from '@opentelemetry/otlp-transformer';
-import {
-  ConsoleSpanExporter,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from '../config/resolve.ts';
+import { dependency } from '../runtime/dependencies.ts';
 import { OtlpProtobufWorkerExporter, OtlpWorkerExporter } from './worker-exporter.ts';
 
 /**
@@ -25,9 +20,9 @@ export function createSpanExporter(config: ResolvedTracingConfig): SpanExporter 
     case 'jaeger':
       return new LegacyJaegerExporter(config);
     case 'console':
-      return new ConsoleSpanExporter();
+      return new (dependency('@opentelemetry/sdk-trace-base').ConsoleSpanExporter)();
     case 'memory':
-      return new InMemorySpanExporter();
+      return new (dependency('@opentelemetry/sdk-trace-base').InMemorySpanExporter)();
     case 'none':
       return new DiscardingExporter();
   }
@@ -53,11 +48,7 @@ function serializeJson(spans: ReadableSpan[]): Uint8Array {
   // 2.8 MB of heap and 90 modules that only http/json needs on this thread. Each major garbage
   // collection marks the whole live heap again, so what is loaded and never used costs time on a
   // busy server, not only memory.
-  jsonSerializer ??= (
-    createRequire(import.meta.url)('@opentelemetry/otlp-transformer') as {
-      JsonTraceSerializer: typeof JsonSerializer;
-    }
-  ).JsonTraceSerializer;
+  jsonSerializer ??= dependency('@opentelemetry/otlp-transformer').JsonTraceSerializer;
   const body = jsonSerializer.serializeRequest(spans);
   if (body === undefined) throw new Error('the spans could not be serialised as OTLP JSON');
   return body;

@@ -1,7 +1,6 @@
 import type { Context, TextMapGetter, TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
+import { dependency } from '../runtime/dependencies.ts';
 import type { PropagatorName } from '../types.ts';
 
 /**
@@ -18,12 +17,17 @@ class StrictTraceContextPropagator extends W3CTraceContextPropagator {
   }
 }
 
+function b3Propagator(encoding: 'SINGLE_HEADER' | 'MULTI_HEADER'): TextMapPropagator {
+  const { B3InjectEncoding, B3Propagator } = dependency('@opentelemetry/propagator-b3');
+  return new B3Propagator({ injectEncoding: B3InjectEncoding[encoding] });
+}
+
 const factories: Record<Exclude<PropagatorName, 'none'>, () => TextMapPropagator> = {
   tracecontext: () => new StrictTraceContextPropagator(),
   baggage: () => new W3CBaggagePropagator(),
-  b3: () => new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
-  b3multi: () => new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
-  jaeger: () => new JaegerPropagator(),
+  b3: () => b3Propagator('SINGLE_HEADER'),
+  b3multi: () => b3Propagator('MULTI_HEADER'),
+  jaeger: () => new (dependency('@opentelemetry/propagator-jaeger').JaegerPropagator)(),
 };
 
 /**

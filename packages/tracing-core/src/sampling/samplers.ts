@@ -8,21 +8,20 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
+import type {
   ParentBasedSampler,
-  type Sampler,
+  Sampler,
   SamplingDecision,
-  type SamplingResult,
+  SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
-import { ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
+import { dependency } from '../runtime/dependencies.ts';
 import { generatedTraceIdWords, isLeanSpan } from '../spans/lean-tracer.ts';
 import type { SamplerName } from '../types.ts';
 import { compilePathPatterns, type PathMatcher } from './path-pattern.ts';
 
 /** The standard `OTEL_TRACES_SAMPLER` samplers by name. */
 export function createSampler(name: SamplerName, ratio: number): Sampler {
+  const { AlwaysOffSampler, AlwaysOnSampler } = dependency('@opentelemetry/sdk-trace-base');
   switch (name) {
     case 'always_on':
       return new AlwaysOnSampler();
@@ -45,15 +44,20 @@ type ParentBasedSamplerConfig = ConstructorParameters<typeof ParentBasedSampler>
  * The SDK's ParentBasedSampler, deciding the same, with one shortcut: a parent that is one of our
  * own spans is local and has valid ids by construction, so its sampled flag picks the delegate at
  * once. The SDK re-checks the parent's ids with two regular expressions on every child span
- * (a handler span, `traceSpan`, `@Traced()`); any other parent still goes through it.
+ * (a handler span, `traceSpan`, `@Traced()`); any other parent still goes through it. It wraps the
+ * SDK's sampler rather than extending it, so that defining it needs no SDK loaded.
  */
-export class LeanParentBasedSampler extends ParentBasedSampler {
+export class LeanParentBasedSampler implements Sampler {
+  readonly #sdk: ParentBasedSampler;
   readonly #root: Sampler;
   readonly #localParentSampled: Sampler;
   readonly #localParentNotSampled: Sampler;
 
   constructor(config: ParentBasedSamplerConfig) {
-    super(config);
+    const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler } = dependency(
+      '@opentelemetry/sdk-trace-base',
+    );
+    this.#sdk = new ParentBasedSampler(config);
     this.#root = config.root;
     // The SDK's defaults for a local parent.
     this.#localParentSampled = config.localParentSampled ?? new AlwaysOnSampler();
@@ -62,7 +66,7 @@ export class LeanParentBasedSampler extends ParentBasedSampler {
 
   // Parameters spelled out rather than spread: a rest array and two spreads per span cost more
   // than the decision itself.
-  override shouldSample(
+  shouldSample(
     context: Context,
     traceId: string,
     spanName: string,
@@ -75,17 +79,22 @@ export class LeanParentBasedSampler extends ParentBasedSampler {
     if (parent === undefined)
       return this.#root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
     if (!isLeanSpan(parent))
-      return super.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+      return this.#sdk.shouldSample(context, traceId, spanName, spanKind, attributes, links);
     const delegate =
       (parent.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0
         ? this.#localParentSampled
         : this.#localParentNotSampled;
     return delegate.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
+
+  toString(): string {
+    return this.#sdk.toString();
+  }
 }
 
-const SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
-const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+// The SDK's SamplingDecision values, written out so that this module loads without the SDK.
+const SAMPLED: SamplingResult = Object.freeze({ decision: 2 as SamplingDecision.RECORD_AND_SAMPLED });
+const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: 0 as SamplingDecision.NOT_RECORD });
 
 /** Hex digit values by character code (either case); -1 for every other ASCII character. */
 const HEX_DIGITS = new Int8Array(128).fill(-1);
@@ -166,7 +175,7 @@ export class RouteRatioSampler implements Sampler {
     attributes: Attributes,
     links: Link[],
   ): SamplingResult {
-    const path = attributes[ATTR_URL_PATH];
+    const path = attributes['url.path'];
     const parent = trace.getSpanContext(ctx);
     if (typeof path === 'string' && (parent === undefined || !isSpanContextValid(parent))) {
       const routeSampler = this.#routes.match(path);

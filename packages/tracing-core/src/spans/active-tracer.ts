@@ -1,5 +1,5 @@
 import { context, type Tracer, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { dependency } from '../runtime/dependencies.ts';
 
 /** The instrumentation scope our own spans are reported under. */
 export const INSTRUMENTATION_SCOPE = '@maestro/tracing-core';
@@ -45,5 +45,6 @@ let contextManagerInstalled = false;
 export function ensureContextManager(): void {
   if (contextManagerInstalled) return;
   contextManagerInstalled = true;
+  const { AsyncLocalStorageContextManager } = dependency('@opentelemetry/context-async-hooks');
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 }
