@@ -5,7 +5,7 @@
 // load with no outage, on this machine that day, to read the outage's against.
 import { createServer } from 'node:net';
 import { routeUrl } from './macro.mjs';
-import { here, startNode } from './processes.mjs';
+import { here, median, startNode } from './processes.mjs';
 
 async function refusedUrl() {
   const server = createServer().listen(0, '127.0.0.1');
@@ -51,6 +51,9 @@ async function phase(variant, collectorUrl, seconds, log) {
       loopDelayMaxMs: Math.max(...samples.slice(1).map((s) => s.loopDelayMaxMs)),
       // The worst 5 s window's 99th percentile: the max alone is one pause, often a collection.
       loopDelayP99Ms: Math.max(...samples.slice(1).map((s) => s.loopDelayP99Ms)),
+      gcLongestMs: Math.max(...samples.slice(1).map((s) => s.gcLongestMs)),
+      // The share of time spent collecting, in the median 5 s window.
+      gcShare: median(samples.slice(1).map((s) => s.gcShare)),
       dropped: samples.at(-1).export?.dropped ?? null,
       failed: samples.at(-1).export?.failed ?? null,
       rssSeriesMB: rssMB.map((v) => Math.round(v)),

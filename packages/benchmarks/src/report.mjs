@@ -149,6 +149,96 @@ function machineSpeed(results) {
   ];
 }
 
+/**
+ * Every target of the issue beside what this run measured, so a reader sees where things stand
+ * before the detail. The throughput targets were set on Node 20; Node 24 is shown beside them.
+ */
+function targetsAtAGlance(results) {
+  if (!results.macro) return [];
+  const rows = [];
+  const verdict = (met) => (met === undefined ? '–' : met ? 'met' : 'missed');
+  for (const [sampling, variant] of [
+    ['100 %', 'ours-100'],
+    ['10 %', 'ours-10'],
+  ]) {
+    for (const [framework, name] of Object.entries(FRAMEWORK_NAMES)) {
+      const target = TARGETS[framework][variant];
+      const ratio = cpuRatio(results.macro.rows, framework, variant);
+      const onNode24 = results.node24 ? cpuRatio(results.node24.rows, framework, variant) : undefined;
+      rows.push([
+        `${name} at ${sampling}: CPU ratio ≥ ${target}`,
+        f(ratio, 2),
+        verdict(ratio === undefined ? undefined : ratio >= target),
+        f(onNode24, 2),
+      ]);
+    }
+  }
+  for (const [framework, name] of Object.entries(FRAMEWORK_NAMES)) {
+    // Bare against its own twin, and a second bare process, read what no difference reads today.
+    const disabled = cpuRatio(results.macro.rows, framework, 'disabled');
+    const noDifference = Math.min(
+      cpuRatio(results.macro.rows, framework, 'bare'),
+      cpuRatio(results.macro.rows, framework, 'bare-control'),
+    );
+    rows.push([
+      `${name} with tracing disabled: indistinguishable from bare (no difference reads ${f(noDifference, 2)})`,
+      f(disabled, 2),
+      verdict(disabled === undefined || Number.isNaN(noDifference) ? undefined : disabled >= noDifference),
+      f(results.node24 ? cpuRatio(results.node24.rows, framework, 'disabled') : undefined, 2),
+    ]);
+  }
+  const sampledAll = results.macro.rows.filter((row) => row.variant === 'ours-100');
+  const dropped = sampledAll.reduce((sum, row) => sum + (row.dropped ?? 0), 0);
+  rows.push([
+    'Spans dropped at full load, 100 %, default batch settings: 0',
+    String(dropped),
+    verdict(dropped === 0),
+    '',
+  ]);
+  const helper = (mode) =>
+    results.spanHelpers?.find((row) => row.mode === mode && row.call === '@Traced')?.addedNs;
+  const recorded = Math.max(helper('recording'), helper('recording, in a request'));
+  const disabledCall = helper('disabled');
+  if (results.spanHelpers) {
+    rows.push(['`@Traced`, a recorded call: ≤ 1 µs', `${f(recorded, 0)} ns`, verdict(recorded <= 1000), '']);
+    rows.push([
+      '`@Traced` with tracing disabled: ≤ 50 ns',
+      `${f(disabledCall, 0)} ns`,
+      verdict(disabledCall <= 50),
+      '',
+    ]);
+  }
+  const outage = results.outage?.filter((row) => row.variant === 'ours-100' && row.collector !== 'up');
+  if (outage?.length) {
+    const growth = Math.max(...outage.map((row) => row.rssGrowthMB));
+    rows.push([
+      'RSS growth over the exporter outage: ≤ 64 MB',
+      `${f(growth, 0)} MB`,
+      verdict(growth <= 64),
+      '',
+    ]);
+    const delays = (row) => `${f(row.loopDelayMaxMs, 0)} / ${f(row.loopDelayP99Ms, 0)}`;
+    const reference = results.outage
+      .filter((row) => row.collector === 'none' || row.collector === 'up')
+      .map((row) => `${row.variant}${row.collector === 'up' ? ', collector up' : ''} ${delays(row)}`)
+      .join('; ');
+    rows.push([
+      `The event loop never blocks on export: loop delay max / p99 ms with the collector down and slow, against ${reference}`,
+      outage.map(delays).join(' and '),
+      'see *Exporter outage*',
+      '',
+    ]);
+  }
+  return [
+    '## Targets at a glance',
+    '',
+    "The issue's targets beside this run's medians, each explained in its section below. The CPU ratio is bare's CPU per request over the variant's, measured side by side.",
+    '',
+    table(['target', 'measured (Node 20)', 'verdict', 'Node 24'], rows),
+    '',
+  ];
+}
+
 export function renderReport(results) {
   const parts = [
     '# Benchmarks',
@@ -163,6 +253,7 @@ export function renderReport(results) {
     '',
     'Rerun: `pnpm bench` (whole suite, about 100 minutes here; `BENCH_GENERATIONS`, `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set how many fresh sets of servers and the rounds in each) or `BENCH_ONLY=micro pnpm bench`; `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
     '',
+    ...targetsAtAGlance(results),
   ];
   if (results.macro) {
     const { rounds, pairedRounds, warmup, seconds, generations = 1 } = results.settings;
@@ -329,7 +420,7 @@ export function renderReport(results) {
     parts.push(
       '## Exporter outage',
       '',
-      `Express at full load, 100 % sampling, for ${results.settings.outageSeconds} s with the collector down (connection refused), then for as long with it slow (accepts, never answers). RSS sampled every 5 s; growth is counted from the first sample under load. Target: ≤ 64 MB growth, and the event loop never blocked by export. Bare Express and ours with a collector that answers run the same load first: their loop delays are what full load alone reads on this machine that day (the maximum is one pause, most often a collection; *p99* is the worst 5 s window's 99th percentile), so an outage that blocked the loop would read above them.`,
+      `Express at full load, 100 % sampling, for ${results.settings.outageSeconds} s with the collector down (connection refused), then for as long with it slow (accepts, never answers). RSS sampled every 5 s; growth is counted from the first sample under load. Target: ≤ 64 MB growth, and the event loop never blocked by export. Bare Express and ours with a collector that answers run the same load first: their loop delays are what full load alone reads on this machine that day (the maximum is one pause, most often a collection; *p99* is the worst 5 s window's 99th percentile), so an outage that blocked the loop would read above them. *Longest GC pause* is the longest collection the server reported (its \`gc\` performance entries) over the run and *GC % of time* the share of the median 5 s window spent collecting, beside the loop delays: at full load one turn of the loop also serves a burst of requests, so bare Express reads above its own longest pause too.`,
       '',
       table(
         [
@@ -341,6 +432,8 @@ export function renderReport(results) {
           'growth MB',
           'loop delay max ms',
           'loop delay p99 ms',
+          'longest GC pause ms',
+          'GC % of time',
           'dropped',
           'failed',
           'RSS every 5 s',
@@ -354,6 +447,8 @@ export function renderReport(results) {
           f(row.rssGrowthMB, 0),
           f(row.loopDelayMaxMs, 0),
           f(row.loopDelayP99Ms, 0),
+          f(row.gcLongestMs, 0),
+          f(row.gcShare === undefined ? undefined : row.gcShare * 100, 0),
           row.dropped ?? '–',
           row.failed ?? '–',
           row.rssSeriesMB.join(' '),
