@@ -6,6 +6,7 @@ import { cpus, homedir, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runInstructions } from './instructions.mjs';
 import { FRAMEWORKS, runMacro } from './macro.mjs';
+import { runImportCostBench } from './micro/import-cost.mjs';
 import { runLifecycleBench } from './micro/lifecycle.mjs';
 import { runMetricsScrapeBench } from './micro/metrics-scrape.mjs';
 import { runNextTickBench } from './micro/next-tick.mjs';
@@ -15,7 +16,7 @@ import { runOutage } from './outage.mjs';
 import { renderReport } from './report.mjs';
 
 const smoke = process.env.BENCH_SMOKE === '1';
-const only = new Set((process.env.BENCH_ONLY ?? 'micro,macro,node24,outage,instructions').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'micro,import,macro,node24,outage,instructions').split(','));
 const settings = smoke
   ? {
       rounds: 1,
@@ -68,6 +69,7 @@ mkdirSync(resultsDir, { recursive: true });
 // Rerunning some phases (BENCH_ONLY) keeps the others' last full results, marked with their date.
 const SECTIONS = {
   micro: ['spanHelpers', 'lifecycle', 'otlp', 'scrape', 'nextTick'],
+  import: ['importCost'],
   macro: ['macro'],
   node24: ['node24'],
   outage: ['outage'],
@@ -102,6 +104,11 @@ if (only.has('micro')) {
     processes: settings.microRounds,
     ticks: settings.calls,
   });
+  save();
+}
+if (only.has('import')) {
+  console.log('importing the package, in fresh processes');
+  results.importCost = await runImportCostBench({ processes: smoke ? 1 : settings.microRounds * 3 });
   save();
 }
 if (only.has('macro')) {
