@@ -4,13 +4,12 @@
  */
 import { register } from 'node:module';
 import { diag } from '@opentelemetry/api';
-import { isExportWorker } from './export/worker-exporter.ts';
-import { isNodeInternalThread } from './runtime/threads.ts';
+import { isUntracedThread } from './runtime/threads.ts';
 import { configureTracing } from './setup.ts';
 
 // NODE_OPTIONS preloads reach our OTLP export worker and Node's module-hooks thread too; both must
 // stay untraced, and the hooks thread must not register the loader hook a second time.
-if (!isExportWorker() && !isNodeInternalThread()) {
+if (!isUntracedThread()) {
   // ESM apps import `pg` and `ioredis` through the loader, where require hooks never see them; the
   // instrumentation package's loader hook lets the official instrumentations patch them there too.
   if (typeof register === 'function' && typeof import.meta.url === 'string') {

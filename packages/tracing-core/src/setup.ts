@@ -12,13 +12,12 @@ import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { type ResolvedTracingConfig, resolveTracingConfig } from './config/resolve.ts';
 import { BoundedBatchSpanProcessor } from './export/bounded-batch-processor.ts';
 import { createSpanExporter } from './export/exporters.ts';
-import { isExportWorker } from './export/worker-exporter.ts';
 import { enableInstrumentations } from './instrumentations.ts';
 import { createPropagator } from './propagation/propagators.ts';
 import { buildResource } from './resource.ts';
 import { dependency } from './runtime/dependencies.ts';
 import { keepNextTickShapesAlive } from './runtime/next-tick-shape.ts';
-import { isNodeInternalThread } from './runtime/threads.ts';
+import { isUntracedThread } from './runtime/threads.ts';
 import { createSampler, ExcludedPaths, RouteRatioSampler } from './sampling/samplers.ts';
 import { ensureContextManager, INSTRUMENTATION_SCOPE, useTracer } from './spans/active-tracer.ts';
 import { LeanTracer } from './spans/lean-tracer.ts';
@@ -103,9 +102,7 @@ export function configureTracing(options: TracingOptions = {}): TracingHandle {
   }
   keepNextTickShapesAlive();
   current = startTracing(
-    isExportWorker() || isNodeInternalThread()
-      ? { ...options, enabled: false, registerGlobal: false }
-      : options,
+    isUntracedThread() ? { ...options, enabled: false, registerGlobal: false } : options,
     (exporter, config) => new BoundedBatchSpanProcessor(exporter, config.batch),
   );
   return current;
