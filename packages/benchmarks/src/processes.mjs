@@ -1,8 +1,30 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+
+const run = promisify(execFile);
+
+/**
+ * Runs `child` (with --expose-gc) in `processes` fresh processes for each of `envs`, the envs
+ * alternating so that a slow spell of the machine falls on all alike. Each process prints one JSON
+ * line; returns, for each env, what its processes printed.
+ */
+export async function inFreshProcesses({ child, envs, processes, node = process.execPath, timeoutMs }) {
+  const printed = envs.map(() => []);
+  for (let i = 0; i < processes; i++) {
+    for (const [index, env] of envs.entries()) {
+      const { stdout } = await run(node, ['--expose-gc', child], {
+        env: { PATH: process.env.PATH, ...env },
+        timeout: timeoutMs,
+      });
+      printed[index].push(JSON.parse(stdout));
+    }
+  }
+  return printed;
+}
 
 /**
  * Starts a Node script pinned to `cpu` (when taskset exists), or under `launcher` (a command and

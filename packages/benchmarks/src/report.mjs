@@ -196,11 +196,11 @@ function targetsAtAGlance(results) {
     verdict(dropped === 0),
     '',
   ]);
-  const helper = (mode) =>
-    results.spanHelpers?.find((row) => row.mode === mode && row.call === '@Traced')?.addedNs;
-  const recorded = Math.max(helper('recording'), helper('recording, in a request'));
-  const disabledCall = helper('disabled');
   if (results.spanHelpers) {
+    const helper = (mode) =>
+      results.spanHelpers.find((row) => row.mode === mode && row.call === '@Traced')?.addedNs;
+    const recorded = Math.max(helper('recording'), helper('recording, in a request'));
+    const disabledCall = helper('disabled');
     rows.push(['`@Traced`, a recorded call: ≤ 1 µs', `${f(recorded, 0)} ns`, verdict(recorded <= 1000), '']);
     rows.push([
       '`@Traced` with tracing disabled: ≤ 50 ns',

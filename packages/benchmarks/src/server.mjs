@@ -152,9 +152,9 @@ async function exportStats() {
 }
 
 // Event-loop delay, to show that export never blocks the loop, even when the collector is down,
-// and the collector's pauses beside it: a loop delay no longer than the longest pause is one the
-// garbage collector caused. Observed only once asked ("memory", the outage run), so the throughput
-// runs' servers carry no observer.
+// and the collector's pauses beside it, to tell how much of a delay collections can account for.
+// Observed only once asked ("memory", the outage run), so the throughput runs' servers carry no
+// observer.
 const { monitorEventLoopDelay, PerformanceObserver } = await import('node:perf_hooks');
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();

@@ -2,12 +2,9 @@
 // keeps and the RSS, with tracing disabled and with it on (OTLP export, whose worker starts with
 // the exporter). Each setting runs in fresh processes, the settings alternating, so a slow spell
 // of the machine falls on all alike; see the child script for what one process measures.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { here, median } from '../processes.mjs';
+import { here, inFreshProcesses, median } from '../processes.mjs';
 
 const child = here('./micro/import-child.mjs');
-const run = promisify(execFile);
 
 const SETTINGS = [
   { setting: 'nothing imported', options: undefined },
@@ -17,19 +14,12 @@ const SETTINGS = [
 ];
 
 export async function runImportCostBench({ processes }) {
-  const runs = SETTINGS.map(() => []);
-  for (let i = 0; i < processes; i++) {
-    for (const [index, { options }] of SETTINGS.entries()) {
-      const { stdout } = await run(process.execPath, ['--expose-gc', child], {
-        env: {
-          PATH: process.env.PATH,
-          ...(options === undefined ? {} : { OPTIONS: JSON.stringify(options) }),
-        },
-        timeout: 60_000,
-      });
-      runs[index].push(JSON.parse(stdout));
-    }
-  }
+  const runs = await inFreshProcesses({
+    child,
+    envs: SETTINGS.map(({ options }) => (options === undefined ? {} : { OPTIONS: JSON.stringify(options) })),
+    processes,
+    timeoutMs: 60_000,
+  });
   return SETTINGS.map(({ setting }, index) => ({
     setting,
     ms: median(runs[index].map((measured) => measured.ms)),

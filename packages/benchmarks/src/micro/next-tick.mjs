@@ -2,7 +2,7 @@
 // tracing configured, on each Node given: see the child script for what one process measures.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { here, median } from '../processes.mjs';
+import { here, inFreshProcesses, median } from '../processes.mjs';
 
 const child = here('./micro/next-tick-child.mjs');
 const run = promisify(execFile);
@@ -11,22 +11,16 @@ export async function runNextTickBench({ nodes, processes, ticks }) {
   const rows = [];
   for (const node of nodes) {
     const version = (await run(node, ['--version'])).stdout.trim();
-    const runs = { bare: [], configured: [] };
-    // Alternated, so a slow spell of the machine falls on both setups alike.
-    for (let i = 0; i < processes; i++) {
-      for (const setup of Object.keys(runs)) {
-        const { stdout } = await run(node, ['--expose-gc', child], {
-          env: {
-            PATH: process.env.PATH,
-            CONFIGURE: setup === 'configured' ? '1' : '0',
-            TICKS: String(ticks),
-          },
-          timeout: 120_000,
-        });
-        runs[setup].push(JSON.parse(stdout));
-      }
-    }
-    for (const [setup, measured] of Object.entries(runs)) {
+    const setups = ['bare', 'configured'];
+    const printed = await inFreshProcesses({
+      child,
+      envs: setups.map((setup) => ({ CONFIGURE: setup === 'configured' ? '1' : '0', TICKS: String(ticks) })),
+      processes,
+      node,
+      timeoutMs: 120_000,
+    });
+    for (const [index, setup] of setups.entries()) {
+      const measured = printed[index];
       rows.push({
         node: version,
         setup: setup === 'bare' ? 'nothing loaded' : 'configureTracing (tracing disabled)',
