@@ -16,6 +16,7 @@ const PHASE_NAMES = {
   node24: 'Node 24 throughput',
   outage: 'exporter-outage',
   instructions: 'instruction-count',
+  allocations: 'allocation',
 };
 
 function table(header, rows) {
@@ -24,6 +25,33 @@ function table(header, rows) {
     `| ${header.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+}
+
+/** Bytes allocated per request, beside bare's. */
+function allocationsSection({ warmup, seconds, rounds, rows }) {
+  const bytes = (value) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')} B` : '–');
+  return [
+    '## Bytes allocated per request',
+    '',
+    `What each server's main thread allocates per request at full load (the throughput runs' route, 50 connections, server on core 1, autocannon on core 0): the heap in use before each collection less what the one before it left, read with \`v8.GCProfiler\` over ${rounds} loads of ${seconds} s after ${warmup} s of warm-up; the median of the loads. Every one of these bytes is scavenged later, and on this machine, whose slowness is memory traffic, that costs time that instruction counts do not see. A count of bytes does not swing with the machine's other tenants: loads of one server agree within about 1 %, so the servers are measured one after the other, without pairing. The export worker's heap is not counted: it receives each batch already encoded as OTLP bytes. \`alloc-probe.mjs\` measures given servers the same way and, with \`PROBE_PROFILE_DIR\`, samples where the bytes are allocated.`,
+    '',
+    table(
+      ['framework', 'variant', 'per request', 'added to bare', 'bare over variant'],
+      rows.map((row) => [
+        row.framework,
+        row.variant,
+        bytes(row.bytesPerRequest),
+        row.variant === 'bare' ? '' : bytes(row.addedPerRequest),
+        f(
+          row.bytesPerRequest > 0
+            ? (row.bytesPerRequest - row.addedPerRequest) / row.bytesPerRequest
+            : Number.NaN,
+          2,
+        ),
+      ]),
+    ),
+    '',
+  ];
 }
 
 const FRAMEWORK_NAMES = { express: 'Express', fastify: 'Fastify', nest: 'NestJS' };
@@ -252,7 +280,7 @@ export function renderReport(results) {
         `The ${PHASE_NAMES[phase] ?? phase} results below are from the full run of ${date.slice(0, 16).replace('T', ' ')} UTC.`,
     ),
     '',
-    'Rerun: `pnpm bench` (whole suite, about 100 minutes here; `BENCH_GENERATIONS`, `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set how many fresh sets of servers and the rounds in each) or some of its phases, such as `BENCH_ONLY=micro pnpm bench` (the phases: `micro`, `import`, `macro`, `node24`, `outage`, `instructions`; the others keep the results of their last full run); `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
+    'Rerun: `pnpm bench` (whole suite, about 100 minutes here; `BENCH_GENERATIONS`, `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set how many fresh sets of servers and the rounds in each) or some of its phases, such as `BENCH_ONLY=micro pnpm bench` (the phases: `micro`, `import`, `macro`, `node24`, `outage`, `instructions`, `allocations`; the others keep the results of their last full run); `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
     '',
     ...targetsAtAGlance(results),
   ];
@@ -323,6 +351,9 @@ export function renderReport(results) {
     );
   } else if (results.instructions?.skipped) {
     parts.push('## Instructions per request', '', `Not measured: ${results.instructions.skipped}.`, '');
+  }
+  if (results.allocations?.rows) {
+    parts.push(...allocationsSection(results.allocations));
   }
   if (results.spanHelpers) {
     parts.push(

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runAllocations } from './allocations.mjs';
 import { runInstructions } from './instructions.mjs';
 import { FRAMEWORKS, runMacro } from './macro.mjs';
 import { runImportCostBench } from './micro/import-cost.mjs';
@@ -16,7 +17,9 @@ import { runOutage } from './outage.mjs';
 import { renderReport } from './report.mjs';
 
 const smoke = process.env.BENCH_SMOKE === '1';
-const only = new Set((process.env.BENCH_ONLY ?? 'micro,import,macro,node24,outage,instructions').split(','));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'micro,import,macro,node24,outage,instructions,allocations').split(','),
+);
 const settings = smoke
   ? {
       rounds: 1,
@@ -31,6 +34,13 @@ const settings = smoke
       batches: 2,
       node24: { frameworks: ['fastify'], variants: ['bare', 'context-only', 'ours-100'] },
       instructions: { frameworks: ['fastify'], variants: ['bare', 'ours-100'], warmup: 300, requests: 200 },
+      allocations: {
+        frameworks: ['fastify'],
+        variants: ['bare', 'ours-100'],
+        warmup: 1,
+        seconds: 1,
+        rounds: 1,
+      },
     }
   : {
       rounds: Number(process.env.BENCH_ROUNDS ?? 2),
@@ -50,6 +60,13 @@ const settings = smoke
         // Under valgrind V8 is still compiling after a few thousand requests; 10 000 leave it settled.
         warmup: 10_000,
         requests: 3000,
+      },
+      allocations: {
+        frameworks: FRAMEWORKS,
+        variants: ['bare', 'disabled', 'context-only', 'ours-10', 'ours-100', 'otel-100'],
+        warmup: 3,
+        seconds: 3,
+        rounds: 3,
       },
     };
 
@@ -74,6 +91,7 @@ const SECTIONS = {
   node24: ['node24'],
   outage: ['outage'],
   instructions: ['instructions'],
+  allocations: ['allocations'],
 };
 if (!smoke && only.size < Object.keys(SECTIONS).length && existsSync(`${resultsDir}latest.json`)) {
   const previous = JSON.parse(readFileSync(`${resultsDir}latest.json`, 'utf8'));
@@ -133,6 +151,11 @@ if (only.has('outage')) {
 if (only.has('instructions')) {
   console.log('instructions per request, under valgrind');
   results.instructions = await runInstructions(settings.instructions);
+  save();
+}
+if (only.has('allocations')) {
+  console.log('bytes allocated per request: server on core 1, autocannon on core 0');
+  results.allocations = await runAllocations(settings.allocations);
 }
 
 /** BENCH_NODE24, or the Node 24 that scripts/test.sh installs (installed here the same way if absent). */

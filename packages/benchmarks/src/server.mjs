@@ -4,6 +4,7 @@
 // line on stdin with its CPU time, RSS and export counters.
 import 'reflect-metadata';
 import { createInterface } from 'node:readline';
+import v8 from 'node:v8';
 
 const framework = process.env.FRAMEWORK ?? 'express';
 const variant = process.env.VARIANT ?? 'bare';
@@ -171,7 +172,58 @@ function observeCollections() {
   return window;
 }
 
+// Bytes the main thread's heap allocated between two "allocations" lines: what each collection
+// found in use before it ran, less what the previous one left. Allocation is what this machine's
+// memory traffic charges for, and unlike time it does not swing with the other tenants.
+let allocations;
+
+function allocatedSinceStart() {
+  const { statistics } = allocations.profiler.stop();
+  let bytes = 0;
+  let left = allocations.used;
+  for (const { beforeGC, afterGC } of statistics) {
+    bytes += beforeGC.heapStatistics.usedHeapSize - left;
+    left = afterGC.heapStatistics.usedHeapSize;
+  }
+  allocations = undefined;
+  return bytes + v8.getHeapStatistics().used_heap_size - left;
+}
+
+// "allocations FILE" also samples where the bytes are allocated, collected or not, into FILE
+// (a .heapprofile that Chrome's DevTools opens).
+async function sampleAllocations(file) {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    session.disconnect();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, JSON.stringify(profile));
+  };
+}
+
 createInterface({ input: process.stdin }).on('line', async (line) => {
+  const [command, file] = line.trim().split(' ');
+  if (command === 'allocations') {
+    if (allocations === undefined) {
+      allocations = { profiler: new v8.GCProfiler(), used: 0 };
+      if (file) allocations.stopSampling = await sampleAllocations(file);
+      allocations.profiler.start();
+      allocations.used = v8.getHeapStatistics().used_heap_size;
+      process.stdout.write(`${JSON.stringify({ started: true })}\n`);
+    } else {
+      const { stopSampling } = allocations;
+      const allocatedBytes = allocatedSinceStart();
+      await stopSampling?.();
+      process.stdout.write(`${JSON.stringify({ allocatedBytes })}\n`);
+    }
+  }
   if (line.trim() === 'memory') {
     collections ??= observeCollections();
     const now = performance.now();

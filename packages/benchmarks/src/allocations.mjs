@@ -1,0 +1,67 @@
+// Bytes allocated per request on the server's main thread, for each framework and variant. Every
+// byte allocated is later scavenged, and on this machine, whose slowness is memory traffic, that is
+// a cost the instruction counts do not see. Like those counts, and unlike time, a count of bytes
+// does not swing with the machine's other tenants: the servers are measured one after the other,
+// without pairing. The export worker's heap (it receives each batch already encoded) is not counted.
+import { routeUrl, serverOptions } from './macro.mjs';
+import { here, load, median, startNode } from './processes.mjs';
+
+const LOAD_CPU = 0;
+
+/**
+ * Median bytes per request a started server allocates over `rounds` loads of `seconds` each, after
+ * one load of `warmup` seconds. With `profileFile(round)`, the server also samples where each
+ * round's bytes are allocated, into that file.
+ */
+export async function allocationsPerRequest(server, { warmup, seconds, rounds, profileFile }) {
+  const url = routeUrl(server);
+  await load(url, warmup, { cpu: LOAD_CPU });
+  const perRequest = [];
+  for (let round = 0; round < rounds; round++) {
+    const profile = profileFile === undefined ? '' : ` ${profileFile(round)}`;
+    await server.ask(`allocations${profile}`);
+    const { requests, non2xx, errors } = await load(url, seconds, { cpu: LOAD_CPU });
+    const { allocatedBytes } = await server.ask('allocations', 60_000);
+    if (non2xx + errors > 0) throw new Error(`${non2xx + errors} failed requests while counting allocations`);
+    perRequest.push(allocatedBytes / requests);
+  }
+  return { bytesPerRequest: median(perRequest), rounds: perRequest };
+}
+
+/** Bytes per request for each framework and variant, and each one's excess over bare. */
+export async function runAllocations({ frameworks, variants, warmup, seconds, rounds }) {
+  const receiver = await startNode(here('./receiver.mjs'), { cpu: LOAD_CPU });
+  try {
+    const measured = new Map();
+    for (const framework of frameworks) {
+      for (const variant of variants) {
+        const spec = { env: { FRAMEWORK: framework, VARIANT: variant } };
+        const options = serverOptions(spec, receiver, `/allocations/${framework}/${variant}`);
+        const server = await startNode(here('./server.mjs'), options);
+        try {
+          const result = await allocationsPerRequest(server, { warmup, seconds, rounds });
+          measured.set(`${framework}/${variant}`, result);
+          console.log(`  ${framework} ${variant}: ${Math.round(result.bytesPerRequest)} bytes/request`);
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+    const rows = frameworks.flatMap((framework) =>
+      variants.map((variant) => {
+        const { bytesPerRequest, rounds: perRound } = measured.get(`${framework}/${variant}`);
+        const bare = measured.get(`${framework}/bare`)?.bytesPerRequest;
+        return {
+          framework,
+          variant,
+          bytesPerRequest,
+          addedPerRequest: bytesPerRequest - bare,
+          rounds: perRound,
+        };
+      }),
+    );
+    return { warmup, seconds, rounds, rows };
+  } finally {
+    await receiver.stop();
+  }
+}
