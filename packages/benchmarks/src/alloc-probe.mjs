@@ -2,35 +2,27 @@
 // for server configurations given as KEY=VALUE,… arguments (as cpu-probe takes them), one after
 // the other. PROBE_PROFILE_DIR=dir also samples where each round's bytes are allocated, collected or
 // not, into a .heapprofile per round there (Chrome's DevTools opens them).
-import { allocationsPerRequest } from './allocations.mjs';
-import { parseSpec, serverOptions } from './macro.mjs';
+import { allocationsOfServer } from './allocations.mjs';
+import { LOAD_CPU, parseSpec } from './macro.mjs';
 import { here, startNode } from './processes.mjs';
 
 const specs = process.argv.slice(2).map(parseSpec);
 const profileDir = process.env.PROBE_PROFILE_DIR;
-const receiver = await startNode(here('./receiver.mjs'), { cpu: 0 });
+const receiver = await startNode(here('./receiver.mjs'), { cpu: LOAD_CPU });
 try {
   for (const [index, spec] of specs.entries()) {
-    const server = await startNode(
-      spec.script ?? here('./server.mjs'),
-      serverOptions(spec, receiver, `/alloc-probe/${index}/v1/traces`),
+    const name = spec.label.replace(/[^\w-]+/g, '_');
+    const result = await allocationsOfServer(spec, receiver, `/alloc-probe/${index}/v1/traces`, {
+      warmup: 3,
+      seconds: Number(process.env.PROBE_SECONDS ?? 3),
+      rounds: Number(process.env.PROBE_ROUNDS ?? 3),
+      profileFile:
+        profileDir === undefined ? undefined : (round) => `${profileDir}/${name}.${round}.heapprofile`,
+    });
+    console.log(
+      `${spec.label.padEnd(70)} ${result.bytesPerRequest.toFixed(0).padStart(6)} B/req  ` +
+        `[${result.byRound.map((v) => v.toFixed(0)).join(' ')}]`,
     );
-    try {
-      const name = spec.label.replace(/[^\w-]+/g, '_');
-      const result = await allocationsPerRequest(server, {
-        warmup: 3,
-        seconds: Number(process.env.PROBE_SECONDS ?? 3),
-        rounds: Number(process.env.PROBE_ROUNDS ?? 3),
-        profileFile:
-          profileDir === undefined ? undefined : (round) => `${profileDir}/${name}.${round}.heapprofile`,
-      });
-      console.log(
-        `${spec.label.padEnd(70)} ${result.bytesPerRequest.toFixed(0).padStart(6)} B/req  ` +
-          `[${result.rounds.map((v) => v.toFixed(0)).join(' ')}]`,
-      );
-    } finally {
-      await server.stop();
-    }
   }
 } finally {
   await receiver.stop();

@@ -3,17 +3,15 @@
 // a cost the instruction counts do not see. Like those counts, and unlike time, a count of bytes
 // does not swing with the machine's other tenants: the servers are measured one after the other,
 // without pairing. The export worker's heap (it receives each batch already encoded) is not counted.
-import { routeUrl, serverOptions } from './macro.mjs';
+import { LOAD_CPU, routeUrl, serverOptions } from './macro.mjs';
 import { here, load, median, startNode } from './processes.mjs';
-
-const LOAD_CPU = 0;
 
 /**
  * Median bytes per request a started server allocates over `rounds` loads of `seconds` each, after
  * one load of `warmup` seconds. With `profileFile(round)`, the server also samples where each
  * round's bytes are allocated, into that file.
  */
-export async function allocationsPerRequest(server, { warmup, seconds, rounds, profileFile }) {
+async function allocationsPerRequest(server, { warmup, seconds, rounds, profileFile }) {
   const url = routeUrl(server);
   await load(url, warmup, { cpu: LOAD_CPU });
   const perRequest = [];
@@ -25,7 +23,23 @@ export async function allocationsPerRequest(server, { warmup, seconds, rounds, p
     if (non2xx + errors > 0) throw new Error(`${non2xx + errors} failed requests while counting allocations`);
     perRequest.push(allocatedBytes / requests);
   }
-  return { bytesPerRequest: median(perRequest), rounds: perRequest };
+  return { bytesPerRequest: median(perRequest), byRound: perRequest };
+}
+
+/**
+ * Starts the server `spec` describes (server.mjs, or another checkout's as `spec.script`), measures
+ * its bytes per request as {@link allocationsPerRequest} does, and stops it.
+ */
+export async function allocationsOfServer(spec, receiver, tracesPath, settings) {
+  const server = await startNode(
+    spec.script ?? here('./server.mjs'),
+    serverOptions(spec, receiver, tracesPath),
+  );
+  try {
+    return await allocationsPerRequest(server, settings);
+  } finally {
+    await server.stop();
+  }
 }
 
 /** Bytes per request for each framework and variant, and each one's excess over bare. */
@@ -36,27 +50,26 @@ export async function runAllocations({ frameworks, variants, warmup, seconds, ro
     for (const framework of frameworks) {
       for (const variant of variants) {
         const spec = { env: { FRAMEWORK: framework, VARIANT: variant } };
-        const options = serverOptions(spec, receiver, `/allocations/${framework}/${variant}`);
-        const server = await startNode(here('./server.mjs'), options);
-        try {
-          const result = await allocationsPerRequest(server, { warmup, seconds, rounds });
-          measured.set(`${framework}/${variant}`, result);
-          console.log(`  ${framework} ${variant}: ${Math.round(result.bytesPerRequest)} bytes/request`);
-        } finally {
-          await server.stop();
-        }
+        const result = await allocationsOfServer(spec, receiver, `/allocations/${framework}/${variant}`, {
+          warmup,
+          seconds,
+          rounds,
+        });
+        measured.set(`${framework}/${variant}`, result);
+        console.log(`  ${framework} ${variant}: ${Math.round(result.bytesPerRequest)} bytes/request`);
       }
     }
     const rows = frameworks.flatMap((framework) =>
       variants.map((variant) => {
-        const { bytesPerRequest, rounds: perRound } = measured.get(`${framework}/${variant}`);
+        const { bytesPerRequest, byRound } = measured.get(`${framework}/${variant}`);
         const bare = measured.get(`${framework}/bare`)?.bytesPerRequest;
         return {
           framework,
           variant,
           bytesPerRequest,
           addedPerRequest: bytesPerRequest - bare,
-          rounds: perRound,
+          ratio: bare / bytesPerRequest,
+          byRound,
         };
       }),
     );

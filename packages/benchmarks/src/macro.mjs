@@ -17,7 +17,8 @@ export const VARIANTS = [
   'burn-20',
 ];
 const SERVER_CPU = 1;
-const LOAD_CPU = 0;
+/** The core the load generator and the receiver run on; servers run on the other. */
+export const LOAD_CPU = 0;
 
 /**
  * A server configuration to measure: `env` for server.mjs (FRAMEWORK, VARIANT, knobs), or another

@@ -42,12 +42,7 @@ function allocationsSection({ warmup, seconds, rounds, rows }) {
         row.variant,
         bytes(row.bytesPerRequest),
         row.variant === 'bare' ? '' : bytes(row.addedPerRequest),
-        f(
-          row.bytesPerRequest > 0
-            ? (row.bytesPerRequest - row.addedPerRequest) / row.bytesPerRequest
-            : Number.NaN,
-          2,
-        ),
+        f(row.ratio, 2),
       ]),
     ),
     '',

@@ -212,10 +212,10 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
   const [command, file] = line.trim().split(' ');
   if (command === 'allocations') {
     if (allocations === undefined) {
-      allocations = { profiler: new v8.GCProfiler(), used: 0 };
-      if (file) allocations.stopSampling = await sampleAllocations(file);
-      allocations.profiler.start();
-      allocations.used = v8.getHeapStatistics().used_heap_size;
+      const stopSampling = file ? await sampleAllocations(file) : undefined;
+      const profiler = new v8.GCProfiler();
+      profiler.start();
+      allocations = { profiler, stopSampling, used: v8.getHeapStatistics().used_heap_size };
       process.stdout.write(`${JSON.stringify({ started: true })}\n`);
     } else {
       const { stopSampling } = allocations;
