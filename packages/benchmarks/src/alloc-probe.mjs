@@ -1,5 +1,5 @@
-// Profiling aid (not part of the suite): bytes the server's main thread allocates per request,
-// for server configurations given as KEY=VALUE,… arguments (as cpu-probe takes them), one after
+// Profiling aid (not part of the suite): bytes the server's main thread allocates per request, and
+// the bytes its scavenges promote, for server configurations given as KEY=VALUE,… arguments (as cpu-probe takes them), one after
 // the other. PROBE_PROFILE_DIR=dir also samples where each round's bytes are allocated, collected or
 // not, into a .heapprofile per round there (Chrome's DevTools opens them).
 import { allocationsOfServer } from './allocations.mjs';
@@ -21,7 +21,9 @@ try {
     });
     console.log(
       `${spec.label.padEnd(70)} ${result.bytesPerRequest.toFixed(0).padStart(6)} B/req  ` +
-        `[${result.byRound.map((v) => v.toFixed(0)).join(' ')}]`,
+        `[${result.byRound.map((v) => v.toFixed(0)).join(' ')}]  ` +
+        `promoted ${result.promotedPerRequest.toFixed(0).padStart(6)} B/req  ` +
+        `[${result.promotedByRound.map((v) => v.toFixed(0)).join(' ')}]`,
     );
   }
 } finally {

@@ -7,23 +7,30 @@ import { LOAD_CPU, routeUrl, serverOptions } from './macro.mjs';
 import { here, load, median, startNode } from './processes.mjs';
 
 /**
- * Median bytes per request a started server allocates over `rounds` loads of `seconds` each, after
- * one load of `warmup` seconds. With `profileFile(round)`, the server also samples where each
+ * Median bytes per request a started server allocates, and that its scavenges promote, over
+ * `rounds` loads of `seconds` each, after one load of `warmup` seconds. With `profileFile(round)`, the server also samples where each
  * round's bytes are allocated, into that file.
  */
 async function allocationsPerRequest(server, { warmup, seconds, rounds, profileFile }) {
   const url = routeUrl(server);
   await load(url, warmup, { cpu: LOAD_CPU });
   const perRequest = [];
+  const promotedPerRequest = [];
   for (let round = 0; round < rounds; round++) {
     const profile = profileFile === undefined ? '' : ` ${profileFile(round)}`;
     await server.ask(`allocations${profile}`);
     const { requests, non2xx, errors } = await load(url, seconds, { cpu: LOAD_CPU });
-    const { allocatedBytes } = await server.ask('allocations', 60_000);
+    const { allocatedBytes, promotedBytes } = await server.ask('allocations', 60_000);
     if (non2xx + errors > 0) throw new Error(`${non2xx + errors} failed requests while counting allocations`);
     perRequest.push(allocatedBytes / requests);
+    promotedPerRequest.push(promotedBytes / requests);
   }
-  return { bytesPerRequest: median(perRequest), byRound: perRequest };
+  return {
+    bytesPerRequest: median(perRequest),
+    byRound: perRequest,
+    promotedPerRequest: median(promotedPerRequest),
+    promotedByRound: promotedPerRequest,
+  };
 }
 
 /**
@@ -56,20 +63,28 @@ export async function runAllocations({ frameworks, variants, warmup, seconds, ro
           rounds,
         });
         measured.set(`${framework}/${variant}`, result);
-        console.log(`  ${framework} ${variant}: ${Math.round(result.bytesPerRequest)} bytes/request`);
+        console.log(
+          `  ${framework} ${variant}: ${Math.round(result.bytesPerRequest)} bytes/request, ` +
+            `${Math.round(result.promotedPerRequest)} promoted`,
+        );
       }
     }
     const rows = frameworks.flatMap((framework) =>
       variants.map((variant) => {
-        const { bytesPerRequest, byRound } = measured.get(`${framework}/${variant}`);
-        const bare = measured.get(`${framework}/bare`)?.bytesPerRequest;
+        const { bytesPerRequest, byRound, promotedPerRequest, promotedByRound } = measured.get(
+          `${framework}/${variant}`,
+        );
+        const bare = measured.get(`${framework}/bare`);
         return {
           framework,
           variant,
           bytesPerRequest,
-          addedPerRequest: bytesPerRequest - bare,
-          ratio: bare / bytesPerRequest,
+          addedPerRequest: bytesPerRequest - bare.bytesPerRequest,
+          ratio: bare.bytesPerRequest / bytesPerRequest,
           byRound,
+          promotedPerRequest,
+          promotedAddedPerRequest: promotedPerRequest - bare.promotedPerRequest,
+          promotedByRound,
         };
       }),
     );

@@ -174,19 +174,34 @@ function observeCollections() {
 
 // Bytes the main thread's heap allocated between two "allocations" lines: what each collection
 // found in use before it ran, less what the previous one left. Allocation is what this machine's
-// memory traffic charges for, and unlike time it does not swing with the other tenants.
+// memory traffic charges for, and unlike time it does not swing with the other tenants. Beside it,
+// the bytes scavenges promoted: what outlived the young generation and was copied into the old one,
+// where only a full collection frees it. A scavenge's work is the bytes it copies, not the bytes it
+// frees, so a request whose objects are still reachable at a scavenge costs far more than its size.
 let allocations;
 
-function allocatedSinceStart() {
-  const { statistics } = allocations.profiler.stop();
+/** The bytes in use outside the young generation: what a scavenge's promotion grows. */
+function usedOutsideYoung({ heapSpaceStatistics }) {
   let bytes = 0;
+  for (const { spaceName, spaceUsedSize } of heapSpaceStatistics) {
+    if (!spaceName.startsWith('new_')) bytes += spaceUsedSize;
+  }
+  return bytes;
+}
+
+function heapActivitySinceStart() {
+  const { statistics } = allocations.profiler.stop();
+  let allocatedBytes = 0;
+  let promotedBytes = 0;
   let left = allocations.used;
-  for (const { beforeGC, afterGC } of statistics) {
-    bytes += beforeGC.heapStatistics.usedHeapSize - left;
+  for (const { gcType, beforeGC, afterGC } of statistics) {
+    allocatedBytes += beforeGC.heapStatistics.usedHeapSize - left;
     left = afterGC.heapStatistics.usedHeapSize;
+    if (gcType === 'Scavenge') promotedBytes += usedOutsideYoung(afterGC) - usedOutsideYoung(beforeGC);
   }
   allocations = undefined;
-  return bytes + v8.getHeapStatistics().used_heap_size - left;
+  allocatedBytes += v8.getHeapStatistics().used_heap_size - left;
+  return { allocatedBytes, promotedBytes };
 }
 
 // "allocations FILE" also samples where the bytes are allocated, collected or not, into FILE
@@ -219,9 +234,9 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
       process.stdout.write(`${JSON.stringify({ started: true })}\n`);
     } else {
       const { stopSampling } = allocations;
-      const allocatedBytes = allocatedSinceStart();
+      const activity = heapActivitySinceStart();
       await stopSampling?.();
-      process.stdout.write(`${JSON.stringify({ allocatedBytes })}\n`);
+      process.stdout.write(`${JSON.stringify(activity)}\n`);
     }
   }
   if (line.trim() === 'memory') {
