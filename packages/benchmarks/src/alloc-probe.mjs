@@ -1,7 +1,8 @@
 // Profiling aid (not part of the suite): bytes the server's main thread allocates per request, and
-// the bytes its scavenges promote, for server configurations given as KEY=VALUE,… arguments (as cpu-probe takes them), one after
-// the other. PROBE_PROFILE_DIR=dir also samples where each round's bytes are allocated, collected or
-// not, into a .heapprofile per round there (Chrome's DevTools opens them).
+// the bytes its scavenges promote, for server configurations given as KEY=VALUE,… arguments (as
+// cpu-probe takes them), one after the other. PROBE_PROFILE_DIR=dir also samples where each round's
+// bytes are allocated, collected or not, into a .heapprofile per round there (Chrome's DevTools
+// opens them).
 import { allocationsOfServer } from './allocations.mjs';
 import { LOAD_CPU, parseSpec } from './macro.mjs';
 import { here, startNode } from './processes.mjs';

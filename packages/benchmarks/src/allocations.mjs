@@ -8,8 +8,8 @@ import { here, load, median, startNode } from './processes.mjs';
 
 /**
  * Median bytes per request a started server allocates, and that its scavenges promote, over
- * `rounds` loads of `seconds` each, after one load of `warmup` seconds. With `profileFile(round)`, the server also samples where each
- * round's bytes are allocated, into that file.
+ * `rounds` loads of `seconds` each, after one load of `warmup` seconds. With `profileFile(round)`,
+ * the server also samples where each round's bytes are allocated, into that file.
  */
 async function allocationsPerRequest(server, { warmup, seconds, rounds, profileFile }) {
   const url = routeUrl(server);
