@@ -27,8 +27,31 @@ function table(header, rows) {
   ].join('\n');
 }
 
-const ALLOCATION_FINDINGS =
-  "What the promoted column shows (2026-12-07, with `alloc-probe.mjs` and `--trace-gc-nvp` as well). Bare Express on Node 20 promotes about 7.8 KB of the 27.7 KB each request allocates, and NestJS, on Express, 9.3 KB of 37.3: a quarter of every request outlives a scavenge, where Fastify promotes a few bytes. It is not the requests in flight when a scavenge runs: bare Express promoted 7.6, 7.8 and 7.5 KB a request with 10, 50 and 200 connections. It is the `Object.setPrototypeOf` cost the throughput section describes, in bytes: on Node 24 the same bare Express allocates 11.8 KB a request and promotes 2 B, and with our adapter at 100 % 14.9 KB and 8 B. Under `--trace-gc-nvp` each Node 20 scavenge of bare Express copied 3.3–4.3 MB, nearly all of it promoted, and took 8–20 ms: about 17–20 µs of the 170–240 µs of CPU a request costs, bare and ours at 100 % alike within the noise of time. Our share on Express: at 100 % we add 630 B (8 %) to what is promoted and 2.9 KB (11 %) to what is allocated; with tracing disabled, our 475 B a request are all promoted (513 B), as the request's state lives as long as the request. So promotion does not single out any code of ours either: on Node 20, whatever an Express request keeps, ours included, costs more than its size, and the OpenTelemetry reference, which keeps more, adds 5.7 KB.";
+/**
+ * What the promoted column says, read from this run's rows where it quotes them; the probes it
+ * cites (other connection counts, Node 24, `--trace-gc-nvp`) were measured once, on the date given.
+ */
+function allocationFindings(rows) {
+  const row = (framework, variant) =>
+    rows.find((candidate) => candidate.framework === framework && candidate.variant === variant);
+  const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
+  const b = (bytes) => `${Math.round(bytes).toLocaleString('en-US')} B`;
+  const percent = (part, whole) => `${Math.round((100 * part) / whole)} %`;
+  const expressBare = row('express', 'bare');
+  const nestBare = row('nest', 'bare');
+  const ours = row('express', 'ours-100');
+  const disabled = row('express', 'disabled');
+  const reference = row('express', 'otel-100');
+  if (!expressBare || !nestBare || !ours || !disabled || !reference) return [];
+  const disabledKept =
+    disabled.promotedAddedPerRequest >= 0.8 * disabled.addedPerRequest
+      ? 'about all of it promoted'
+      : `${percent(disabled.promotedAddedPerRequest, disabled.addedPerRequest)} of it promoted`;
+  return [
+    `What the promoted column shows (with \`alloc-probe.mjs\` and \`--trace-gc-nvp\` as well, 2026-12-07). Bare Express on Node 20 promotes ${kb(expressBare.promotedPerRequest)} of the ${kb(expressBare.bytesPerRequest)} each request allocates, and NestJS, on Express, ${kb(nestBare.promotedPerRequest)} of ${kb(nestBare.bytesPerRequest)}: about a quarter of every request outlives a scavenge, where Fastify promotes a few bytes. It is not the requests in flight when a scavenge runs: bare Express promoted 7.6, 7.8 and 7.5 KB a request with 10, 50 and 200 connections. It is the \`Object.setPrototypeOf\` cost the throughput section describes, in bytes: on Node 24 the same bare Express allocates 11.8 KB a request and promotes 2 B, and with our adapter at 100 % 14.9 KB and 8 B. Under \`--trace-gc-nvp\` each Node 20 scavenge of bare Express copied 3.3–4.3 MB, nearly all of it promoted, and took 8–20 ms: about 17–20 µs of the 170–240 µs of CPU a request costs, bare and ours at 100 % alike within the noise of time. Our share on Express in this table: at 100 % we add ${b(ours.promotedAddedPerRequest)} (${percent(ours.promotedAddedPerRequest, expressBare.promotedPerRequest)}) to what is promoted and ${kb(ours.addedPerRequest)} (${percent(ours.addedPerRequest, expressBare.bytesPerRequest)}) to what is allocated; with tracing disabled we add ${b(disabled.addedPerRequest)} a request, ${disabledKept} (${b(disabled.promotedAddedPerRequest)}), as the request's state lives as long as the request. So promotion does not single out any code of ours either: on Node 20, whatever an Express request keeps, ours included, costs more than its size, and the OpenTelemetry reference, which keeps more, adds ${kb(reference.promotedAddedPerRequest)}.`,
+    '',
+  ];
+}
 
 /** Bytes allocated per request, beside bare's. */
 function allocationsSection({ warmup, seconds, rounds, rows }) {
@@ -59,8 +82,7 @@ function allocationsSection({ warmup, seconds, rounds, rows }) {
       ]),
     ),
     '',
-    ALLOCATION_FINDINGS,
-    '',
+    ...allocationFindings(rows),
   ];
 }
 
@@ -132,7 +154,7 @@ function decomposition(rows) {
       lines.map((line) => line.cells),
     ),
     '',
-    `The ratios above taken apart. Every traced request pays the context floor (*context only*) and the adapter with its metrics (*tracing disabled*), and the two multiply; *ours ÷ product* is what the tracing itself, sampling and export included, leaves of the rest. ${verdict} NestJS's sampled requests carry two spans, the SERVER span and its handler's (\`handlerSpans: false\` leaves one); the others', one. Each cell is a median of its own rounds, so the quotients are estimates, good to a few hundredths, and which side of burn-20 a framework lands on can change from run to run where the two are close. On Express the context floor reads low in these tables: they were measured with *context only* entering its context from an \`app.use\` layer, which costs a router layer that our adapter, entering before the router (\`install(app)\`), does not pay. The variant now enters before the router on Express and NestJS, as ours does, so the next run of the throughput, instruction and allocation phases measures the fairer floor. Entered the same way as ours, by wrapping \`app.handle\`, it read 0.956 against 0.920 from the layer in one probe on 2026-12-07 (\`cpu-probe.mjs\`, 6 rounds, higher in 5 of them; NestJS 0.903 against 0.893), and 0.970 against 0.957 in a second (8 rounds; bare against its twin read 0.92 in that one). So Express's floor reads one to four hundredths low here, the floor times the adapter is about 0.85–0.87 rather than the table's 0.83, and what ours leaves of it is that much less.`,
+    `The ratios above taken apart. Every traced request pays the context floor (*context only*) and the adapter with its metrics (*tracing disabled*), and the two multiply; *ours ÷ product* is what the tracing itself, sampling and export included, leaves of the rest. ${verdict} NestJS's sampled requests carry two spans, the SERVER span and its handler's (\`handlerSpans: false\` leaves one); the others', one. Each cell is a median of its own rounds, so the quotients are estimates, good to a few hundredths, and which side of burn-20 a framework lands on can change from run to run where the two are close. *Context only* enters its context before the router on Express and NestJS, as our adapter does (\`install(app)\`). Until 0a39e67 it entered from an \`app.use\` layer, which costs a router layer that ours does not pay, and so read Express's floor low: in probes on 2026-12-07 (\`cpu-probe.mjs\`), entered before the router it read 0.956 against 0.920 from the layer (6 rounds, higher in 5 of them; NestJS 0.903 against 0.893) and 0.970 against 0.957 (8 rounds). The throughput tables before this page's were measured that way.`,
   ];
 }
 
@@ -186,6 +208,54 @@ function machineSpeed(results) {
   return [
     `Machine speed in these runs: building a request and its response (the lifecycle micro-benchmark's baseline) took ${Math.round(construction)} ns, and bare Fastify cost ${fastifyBare.toFixed(1)} µs of CPU a request${onNode24}; in the runs of 2026-12-06 17:04 and 18:15 UTC, a fast day on the host of the time (an Intel Xeon; the runs of 2026-12-07 05:00–09:17 UTC were on an AMD EPYC, those from 10:07 on an Intel Xeon again), they took 139 ns and 14.2 µs. On a slow day every ratio reads lower, and the variants that allocate most lose most — the machine's slowness is memory traffic, not compute (burn-20, pure compute, reads higher instead) — so compare ratios within one run, and across runs only at the same machine speed.`,
   ];
+}
+
+/** When, and on which commit, a phase was measured: its own run's, or the one it was carried over from. */
+function measuredWhen(results, phase) {
+  const date = (results.carriedOver?.[phase] ?? results.date).slice(0, 16).replace('T', ' ');
+  const commit = results[phase]?.commit;
+  return `${commit ? `on ${commit}, ` : ''}in the run started ${date} UTC`;
+}
+
+/** One variant's medians, Fastify first as the targets list them. */
+const mediansOf = (rows, variant) =>
+  ['fastify', 'express', 'nest']
+    .map((framework) => `${FRAMEWORK_NAMES[framework]} ${f(cpuRatio(rows, framework, variant), 2)}`)
+    .join(', ');
+
+/** What a throughput phase measured, in words, so the page's prose never quotes a run it does not show. */
+function throughputMedians(phase) {
+  const spread = (framework, variant) =>
+    roundsSpread(pairedRatios(phase, framework, variant)).replace('–', ' to ');
+  return [
+    `at 100 %: ${mediansOf(phase.rows, 'ours-100')}; at 10 %: ${mediansOf(phase.rows, 'ours-10')};`,
+    `tracing disabled: ${mediansOf(phase.rows, 'disabled')}; context only: ${mediansOf(phase.rows, 'context-only')};`,
+    `bare-control, which reads what no difference reads: ${mediansOf(phase.rows, 'bare-control')}.`,
+    `Its rounds at 100 % read ${spread('fastify', 'ours-100')} on Fastify, ${spread('express', 'ours-100')} on Express and ${spread('nest', 'ours-100')} on NestJS.`,
+  ].join(' ');
+}
+
+/** The paragraph that dates this page's throughput tables and reads them out. */
+function throughputRuns(results) {
+  const bareExpress = (results.macro.runs ?? [])
+    .filter((run) => run.phase === 'paired' && run.framework === 'express' && run.variant === 'bare')
+    .map((run) => run.cpuPerRequest)
+    .filter(Number.isFinite);
+  const [least, most] = [f(Math.min(...bareExpress), 0), f(Math.max(...bareExpress), 0)];
+  const speed = bareExpress.length
+    ? `, bare Express ${least === most ? least : `${least}–${most}`} µs of CPU a request`
+    : '';
+  // The machine line is this run's; a carried-over phase may have run on another host.
+  const host = results.carriedOver?.macro ? '' : `, on the ${results.machine.cpu} host`;
+  const sentences = [
+    `The Node 20 table above was measured ${measuredWhen(results, 'macro')} (the \`macro\` phase)${host}${speed}. On Node 20, ${throughputMedians(results.macro)}`,
+  ];
+  if (results.node24?.rows) {
+    sentences.push(
+      `The Node 24 table below was measured ${measuredWhen(results, 'node24')} (the \`node24\` phase). On Node 24, ${throughputMedians(results.node24)}`,
+    );
+  }
+  return sentences.join(' ');
 }
 
 /** A variant's CPU ratio in each paired round of a throughput phase, every generation's. */
@@ -342,7 +412,9 @@ export function renderReport(results) {
       '',
       "**Page faults: the cost instruction counts miss** (2026-12-07, later). On this virtual machine a fresh page costs about 15 µs to fault in (64 MiB touched a page at a time: 14.7–15.6 µs a fault over 16 000 faults; perf charges the time to the kernel's `pvm_irq_enable`), and callgrind, which counts instructions, never sees it. `thread-probe.mjs` now counts page faults per request by thread. Bare Fastify takes 0.006 a request; bare Express on Node 20 takes 1.19–1.40 in 11 of 12 readings, 0.94 in the other (about 0.4 on its main thread and 0.2 on each of V8's four GC helpers), 18–21 µs a request at that price, and `perf record -e page-faults` puts 84 % of them in the scavenger's copies (`Scavenger::ScavengePage`). They grow with the heap the process keeps, not with what a request does: bare Express that only imports `@maestro/tracing-core` at startup (`BENCH_IMPORT`; no adapter, no code of ours per request) takes 1.50–1.76 faults a request, with 8 MB of plain retained objects imported instead (no code at all) 1.90–1.95, with prom-client alone 1.46–1.54. Paired with bare twins (`cpu-probe.mjs`, 6 rounds): bare 1.008, bare importing `@maestro/tracing-core` 0.933 (0.88–0.96 in every round), our adapter with tracing disabled 0.870. About half of what tracing disabled costs Express is the import alone. Importing the package keeps 5.3 MB more heap after a full collection: the OpenTelemetry SDK, resources, semantic conventions and context manager 3.1 MB, prom-client 0.7, the instrumentation base and our four instrumentations 0.8, the B3 and Jaeger propagators 0.16, our own code 0.54. But the benchmark app keeps a small heap (bare Express about 6 MB after a full collection), which our 5.3 MB nearly doubles. Given 40 MB of retained objects, as a real service keeps, the same bare Express takes 2.35–2.49 faults a request, and 2.22–2.43 when it also imports `@maestro/tracing-core`: nothing more. So this part of the disabled reading comes from the benchmark's small heap, not from a cost a service would see; loading less at import would move this table more than it would move a service. It was done later that day for what it saves at startup: the SDK, resources, context manager, B3 and Jaeger propagators and instrumentations now load only when tracing is on, and only the instrumentations switched on. Measured by the import benchmark below, the previous build beside this one (7 processes each, twice), a process that imports the package and configures it with tracing disabled keeps 3.2 MB of heap instead of 5.1 (RSS 55 MB instead of 60) and spends 116 ms on it instead of 187–206; with tracing on, 4.5 MB instead of 5.3. It did not move a CPU ratio: paired with bare Express twins in one probe (8 rounds, the previous build's servers beside this one's), Express with tracing disabled read 0.888 against 0.886, and NestJS 0.698 against 0.699. Fewer faults alone do not make a request cheaper, though: lending each batch's request to the export worker (transferred, and handed back once the collector accepted it) instead of copying it cut the worker's faults on Fastify at 100 % from 0.024–0.046 to 0.009–0.016 a request, yet read about 2 % more CPU than the build before it in two paired probes (6 and 8 rounds, each build the other's baseline once), and was not kept.",
       '',
-      "The Node 20 table was measured on 13a1a84, 2026-12-07 15:35–16:23 UTC (the `macro` phase alone), and the Node 24 table right after, 16:27–17:03 UTC (the `node24` phase alone, on 463dd31, whose request path is 13a1a84's), on an AMD EPYC host on a slow day (bare Express 134–260 µs of CPU a request on Node 20). It is the first throughput run since the SDK, context manager and instrumentations load only for live tracing (f05cf88), which changed no code a request runs but the sampler's wrapping. At 100 %: Fastify 0.54, Express 0.73, NestJS 0.62; at 10 %: Fastify 0.65, Express 0.77, NestJS 0.70; tracing disabled: Express 0.91, Fastify 0.86, NestJS 0.88, against bare-control's 0.98, 1.00 and 0.93. Each is within the spread of its rounds of the 88c3cd2 run below, and the rounds spread as widely: Express at 100 % read 0.41 to 0.81, NestJS 0.36 to 0.72, Fastify 0.48 to 0.66. On Node 24, at 100 %: Fastify 0.55, Express 0.67, NestJS 0.59 (0.61, 0.70 and 0.68 in the 88c3cd2 run, on the Intel host); at 10 %: 0.64, 0.74, 0.76 (0.73, 0.77, 0.82); its rounds spread as widely (NestJS at 10 % 0.55 to 1.14). The tables before these two were measured on 88c3cd2, 2026-12-07 10:07–11:17 UTC, on an Intel Xeon host on a slow day (building a request took 533 ns, against 290 in the two runs before, 4ca88c8 and 39991fc, on an AMD EPYC host; ratios across hosts do not compare). Read Fastify with care in this run: bare against its own twin read 1.00–1.02 in the first round of each generation and 1.25–1.40 in the six later ones, while bare-control read 0.72–1.02, so one of the two bare processes of each generation ran faster than the other from its second pairing on; the variants show no such step (Fastify at 100 % read 0.52–0.61 over its nine rounds, all at 0.50 or more, and at 10 % 0.64–0.71), and two probes right after the run (`cpu-probe.mjs`, the same pairing; four Fastify variants over 6 rounds, all eight over 3) read bare against its twin at 0.99–1.02 in every round and Fastify at 100 % at 0.593 and 0.586. On Node 20, at 100 %: Fastify 0.57 (0.53 and 0.50 in the two AMD runs), Express 0.77 (0.77, 0.73), NestJS 0.65 (0.68, 0.66); at 10 %: Fastify 0.68 (0.63, 0.59), Express 0.75 (0.81, 0.81), NestJS 0.71 (0.65, 0.74). Rounds spread widely within a run: in this one, Express at 100 % read 0.63 to 0.98 and NestJS at 100 % 0.39 to 0.91. 88c3cd2 changed the sampled path: a sampled request reads the clock twice instead of six times. Its span is timed from the lifecycle's two readings, so the span lasts exactly the duration its histogram records, and a span no longer reads `Date.now()` as it starts: the process keeps the wall clock's offset from the monotonic one, checked against `Date.now()` at most once a second (on this host `Date.now()` costs 215 ns and `performance.now()` 100). In the lifecycle micro-benchmark, that build against the one before in alternating processes (8 each): 4495 against 4822 ns a request at 100 % (medians; lower in 6 of 8 pairs), 3334 against 3595 with metrics off (7 of 8); tracing off and 10 % unchanged within the noise; a recorded `@Traced` call 619 against 680 ns. That is about 0.3 µs of the 15–25 µs a sampled request adds, below what the throughput tables resolve. Two earlier changes to the sampled path, each measured in one process against the build before it, were below it too. 0d8ac7d: a SERVER span gets no start attributes when its sampler, a built-in one chosen by name, reads none — 126–277 ns less a request at 100 %, 11–35 ns at 10 %, nothing measurable with nothing sampled (30 interleaved rounds of 50 000 requests, three runs). c6e9f83: our spans' ids are encoded from the 32-bit words of their random bytes, kept when the ids were generated, instead of parsing their hex back — 70–100 ns less a span of about 1 000 in 512-span batches; under callgrind, on Fastify at 100 %, `hexId`'s 2 568 instructions a request are gone for 330 more in `writeSpan`, `startSpan` and the new word writer; an unsampled request reads within the noise (five runs, −43 to +84 ns). A first version kept a copy of each 256-byte hex chunk instead, and its allocations cost every request, sampled or not, 54–175 ns. Exemplars kept in fields of their series instead of an object per sampled request were not made: in a loop of the same bookkeeping the objects cost about 12 ns a request (65 against 53 ns).",
+      throughputRuns(results),
+      '',
+      "The run before, on 13a1a84 (2026-12-07 15:35–17:03 UTC, an AMD EPYC host on a slow day: bare Express 134–260 µs of CPU a request on Node 20), measured *context only* from an `app.use` layer (see above): context only Express 0.92, Fastify 0.89, NestJS 0.92. It was the first throughput run since the SDK, context manager and instrumentations load only for live tracing (f05cf88), which changed no code a request runs but the sampler's wrapping. At 100 %: Fastify 0.54, Express 0.73, NestJS 0.62; at 10 %: Fastify 0.65, Express 0.77, NestJS 0.70; tracing disabled: Express 0.91, Fastify 0.86, NestJS 0.88, against bare-control's 0.98, 1.00 and 0.93. Each was within the spread of its rounds of the 88c3cd2 run below, and the rounds spread as widely: Express at 100 % read 0.41 to 0.81, NestJS 0.36 to 0.72, Fastify 0.48 to 0.66. On Node 24, at 100 %: Fastify 0.55, Express 0.67, NestJS 0.59 (0.61, 0.70 and 0.68 in the 88c3cd2 run, on the Intel host); at 10 %: 0.64, 0.74, 0.76 (0.73, 0.77, 0.82); its rounds spread as widely (NestJS at 10 % 0.55 to 1.14). The tables before those two were measured on 88c3cd2, 2026-12-07 10:07–11:17 UTC, on an Intel Xeon host on a slow day (building a request took 533 ns, against 290 in the two runs before, 4ca88c8 and 39991fc, on an AMD EPYC host; ratios across hosts do not compare). Read Fastify with care in this run: bare against its own twin read 1.00–1.02 in the first round of each generation and 1.25–1.40 in the six later ones, while bare-control read 0.72–1.02, so one of the two bare processes of each generation ran faster than the other from its second pairing on; the variants show no such step (Fastify at 100 % read 0.52–0.61 over its nine rounds, all at 0.50 or more, and at 10 % 0.64–0.71), and two probes right after the run (`cpu-probe.mjs`, the same pairing; four Fastify variants over 6 rounds, all eight over 3) read bare against its twin at 0.99–1.02 in every round and Fastify at 100 % at 0.593 and 0.586. On Node 20, at 100 %: Fastify 0.57 (0.53 and 0.50 in the two AMD runs), Express 0.77 (0.77, 0.73), NestJS 0.65 (0.68, 0.66); at 10 %: Fastify 0.68 (0.63, 0.59), Express 0.75 (0.81, 0.81), NestJS 0.71 (0.65, 0.74). Rounds spread widely within a run: in this one, Express at 100 % read 0.63 to 0.98 and NestJS at 100 % 0.39 to 0.91. 88c3cd2 changed the sampled path: a sampled request reads the clock twice instead of six times. Its span is timed from the lifecycle's two readings, so the span lasts exactly the duration its histogram records, and a span no longer reads `Date.now()` as it starts: the process keeps the wall clock's offset from the monotonic one, checked against `Date.now()` at most once a second (on this host `Date.now()` costs 215 ns and `performance.now()` 100). In the lifecycle micro-benchmark, that build against the one before in alternating processes (8 each): 4495 against 4822 ns a request at 100 % (medians; lower in 6 of 8 pairs), 3334 against 3595 with metrics off (7 of 8); tracing off and 10 % unchanged within the noise; a recorded `@Traced` call 619 against 680 ns. That is about 0.3 µs of the 15–25 µs a sampled request adds, below what the throughput tables resolve. Two earlier changes to the sampled path, each measured in one process against the build before it, were below it too. 0d8ac7d: a SERVER span gets no start attributes when its sampler, a built-in one chosen by name, reads none — 126–277 ns less a request at 100 %, 11–35 ns at 10 %, nothing measurable with nothing sampled (30 interleaved rounds of 50 000 requests, three runs). c6e9f83: our spans' ids are encoded from the 32-bit words of their random bytes, kept when the ids were generated, instead of parsing their hex back — 70–100 ns less a span of about 1 000 in 512-span batches; under callgrind, on Fastify at 100 %, `hexId`'s 2 568 instructions a request are gone for 330 more in `writeSpan`, `startSpan` and the new word writer; an unsampled request reads within the noise (five runs, −43 to +84 ns). A first version kept a copy of each 256-byte hex chunk instead, and its allocations cost every request, sampled or not, 54–175 ns. Exemplars kept in fields of their series instead of an object per sampled request were not made: in a loop of the same bookkeeping the objects cost about 12 ns a request (65 against 53 ns).",
       '',
     );
   }

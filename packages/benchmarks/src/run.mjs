@@ -70,8 +70,33 @@ const settings = smoke
       },
     };
 
+// The commit a phase measured travels with its results, so a page quoting a rerun phase beside
+// carried-over ones can say which code each table is of. Results and the page itself, which every
+// run rewrites, do not count as changes to it.
+function measuredCommit() {
+  const git = (...args) =>
+    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const changes = git(
+      'status',
+      '--porcelain',
+      '--untracked-files=no',
+      '--',
+      ':(top)',
+      ':(top,exclude)docs',
+      ':(top,exclude)packages/benchmarks/results',
+    );
+    return changes === '' ? commit : `${commit} with uncommitted changes`;
+  } catch {
+    return undefined;
+  }
+}
+
+const commit = measuredCommit();
 const results = {
   date: new Date().toISOString(),
+  commit,
   smoke,
   machine: {
     node: process.version,
@@ -131,7 +156,7 @@ if (only.has('import')) {
 }
 if (only.has('macro')) {
   console.log('throughput: server on core 1, autocannon on core 0');
-  results.macro = await runMacro(settings);
+  results.macro = { commit, ...(await runMacro(settings)) };
   save();
 }
 if (only.has('node24')) {
@@ -140,7 +165,11 @@ if (only.has('node24')) {
   const node = node24Binary();
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   console.log(`throughput on Node ${version}: server on core 1, autocannon on core 0`);
-  results.node24 = { node: version, ...(await runMacro({ ...settings, ...settings.node24, node })) };
+  results.node24 = {
+    node: version,
+    commit,
+    ...(await runMacro({ ...settings, ...settings.node24, node })),
+  };
   save();
 }
 if (only.has('outage')) {
