@@ -70,7 +70,7 @@ const settings = smoke
       },
     };
 
-// The commit a phase measured travels with its results, so a page quoting a rerun phase beside
+// Each phase's results keep the commit they measured, so a page showing a rerun phase beside
 // carried-over ones can say which code each table is of. Results and the page itself, which every
 // run rewrites, do not count as changes to it.
 function measuredCommit() {
@@ -96,7 +96,7 @@ function measuredCommit() {
 const commit = measuredCommit();
 const results = {
   date: new Date().toISOString(),
-  commit,
+  commits: Object.fromEntries([...only].map((phase) => [phase, commit])),
   smoke,
   machine: {
     node: process.version,
@@ -108,7 +108,8 @@ const results = {
 };
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
-// Rerunning some phases (BENCH_ONLY) keeps the others' last full results, marked with their date.
+// Rerunning some phases (BENCH_ONLY) keeps the others' last full results, marked with their date
+// and commit.
 const SECTIONS = {
   micro: ['spanHelpers', 'lifecycle', 'otlp', 'scrape', 'nextTick'],
   import: ['importCost'],
@@ -127,6 +128,7 @@ if (!smoke && only.size < Object.keys(SECTIONS).length && existsSync(`${resultsD
       ...results.carriedOver,
       [phase]: previous.carriedOver?.[phase] ?? previous.date,
     };
+    results.commits[phase] = previous.commits?.[phase];
   }
 }
 // Saved after every phase: a long run that fails late keeps what it measured.
@@ -156,7 +158,7 @@ if (only.has('import')) {
 }
 if (only.has('macro')) {
   console.log('throughput: server on core 1, autocannon on core 0');
-  results.macro = { commit, ...(await runMacro(settings)) };
+  results.macro = await runMacro(settings);
   save();
 }
 if (only.has('node24')) {
@@ -165,11 +167,7 @@ if (only.has('node24')) {
   const node = node24Binary();
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   console.log(`throughput on Node ${version}: server on core 1, autocannon on core 0`);
-  results.node24 = {
-    node: version,
-    commit,
-    ...(await runMacro({ ...settings, ...settings.node24, node })),
-  };
+  results.node24 = { node: version, ...(await runMacro({ ...settings, ...settings.node24, node })) };
   save();
 }
 if (only.has('outage')) {
