@@ -376,10 +376,10 @@ export function renderReport(results) {
     ...machineSpeed(results),
     ...Object.entries(results.carriedOver ?? {}).map(
       ([phase, date]) =>
-        `The ${PHASE_NAMES[phase] ?? phase} results below are from the full run of ${date.slice(0, 16).replace('T', ' ')} UTC${results.commits?.[phase] ? `, on ${results.commits[phase]}` : ''}.`,
+        `The ${PHASE_NAMES[phase] ?? phase} results below are from the run of ${date.slice(0, 16).replace('T', ' ')} UTC${results.commits?.[phase] ? `, on ${results.commits[phase]}` : ''}.`,
     ),
     '',
-    'Rerun: `pnpm bench` (whole suite, about 100 minutes here; `BENCH_GENERATIONS`, `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set how many fresh sets of servers and the rounds in each) or some of its phases, such as `BENCH_ONLY=micro pnpm bench` (the phases: `micro`, `import`, `macro`, `node24`, `outage`, `instructions`, `allocations`; the others keep the results of their last full run); `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
+    'Rerun: `pnpm bench` (whole suite, about 100 minutes here; `BENCH_GENERATIONS`, `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set how many fresh sets of servers and the rounds in each) or some of its phases, such as `BENCH_ONLY=micro pnpm bench` (the phases: `micro`, `import`, `macro`, `node24`, `outage`, `instructions`, `allocations`; the others keep the results they last measured); `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
     '',
     ...targetsAtAGlance(results),
   ];
