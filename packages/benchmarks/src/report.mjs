@@ -19,6 +19,9 @@ const PHASE_NAMES = {
   allocations: 'allocation',
 };
 
+/** A byte count as the allocation table prints it. */
+const bytes = (value) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')} B` : '–');
+
 function table(header, rows) {
   return [
     `| ${header.join(' | ')} |`,
@@ -34,8 +37,7 @@ function table(header, rows) {
 function allocationFindings(rows) {
   const row = (framework, variant) =>
     rows.find((candidate) => candidate.framework === framework && candidate.variant === variant);
-  const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
-  const b = (bytes) => `${Math.round(bytes).toLocaleString('en-US')} B`;
+  const kb = (value) => `${(value / 1000).toFixed(1)} KB`;
   const percent = (part, whole) => `${Math.round((100 * part) / whole)} %`;
   const expressBare = row('express', 'bare');
   const nestBare = row('nest', 'bare');
@@ -48,14 +50,13 @@ function allocationFindings(rows) {
       ? 'about all of it promoted'
       : `${percent(disabled.promotedAddedPerRequest, disabled.addedPerRequest)} of it promoted`;
   return [
-    `What the promoted column shows (with \`alloc-probe.mjs\` and \`--trace-gc-nvp\` as well, 2026-12-07). Bare Express on Node 20 promotes ${kb(expressBare.promotedPerRequest)} of the ${kb(expressBare.bytesPerRequest)} each request allocates, and NestJS, on Express, ${kb(nestBare.promotedPerRequest)} of ${kb(nestBare.bytesPerRequest)}: about a quarter of every request outlives a scavenge, where Fastify promotes a few bytes. It is not the requests in flight when a scavenge runs: bare Express promoted 7.6, 7.8 and 7.5 KB a request with 10, 50 and 200 connections. It is the \`Object.setPrototypeOf\` cost the throughput section describes, in bytes: on Node 24 the same bare Express allocates 11.8 KB a request and promotes 2 B, and with our adapter at 100 % 14.9 KB and 8 B. Under \`--trace-gc-nvp\` each Node 20 scavenge of bare Express copied 3.3–4.3 MB, nearly all of it promoted, and took 8–20 ms: about 17–20 µs of the 170–240 µs of CPU a request costs, bare and ours at 100 % alike within the noise of time. Our share on Express in this table: at 100 % we add ${b(ours.promotedAddedPerRequest)} (${percent(ours.promotedAddedPerRequest, expressBare.promotedPerRequest)}) to what is promoted and ${kb(ours.addedPerRequest)} (${percent(ours.addedPerRequest, expressBare.bytesPerRequest)}) to what is allocated; with tracing disabled we add ${b(disabled.addedPerRequest)} a request, ${disabledKept} (${b(disabled.promotedAddedPerRequest)}), as the request's state lives as long as the request. So promotion does not single out any code of ours either: on Node 20, whatever an Express request keeps, ours included, costs more than its size, and the OpenTelemetry reference, which keeps more, adds ${kb(reference.promotedAddedPerRequest)}.`,
+    `What the promoted column shows (with \`alloc-probe.mjs\` and \`--trace-gc-nvp\` as well, 2026-12-07). Bare Express on Node 20 promotes ${kb(expressBare.promotedPerRequest)} of the ${kb(expressBare.bytesPerRequest)} each request allocates, and NestJS, on Express, ${kb(nestBare.promotedPerRequest)} of ${kb(nestBare.bytesPerRequest)}: about a quarter of every request outlives a scavenge, where Fastify promotes a few bytes. It is not the requests in flight when a scavenge runs: bare Express promoted 7.6, 7.8 and 7.5 KB a request with 10, 50 and 200 connections. It is the \`Object.setPrototypeOf\` cost the throughput section describes, in bytes: on Node 24 the same bare Express allocates 11.8 KB a request and promotes 2 B, and with our adapter at 100 % 14.9 KB and 8 B. Under \`--trace-gc-nvp\` each Node 20 scavenge of bare Express copied 3.3–4.3 MB, nearly all of it promoted, and took 8–20 ms: about 17–20 µs of the 170–240 µs of CPU a request costs, bare and ours at 100 % alike within the noise of time. Our share on Express in this table: at 100 % we add ${bytes(ours.promotedAddedPerRequest)} (${percent(ours.promotedAddedPerRequest, expressBare.promotedPerRequest)}) to what is promoted and ${kb(ours.addedPerRequest)} (${percent(ours.addedPerRequest, expressBare.bytesPerRequest)}) to what is allocated; with tracing disabled we add ${bytes(disabled.addedPerRequest)} a request, ${disabledKept} (${bytes(disabled.promotedAddedPerRequest)}), as the request's state lives as long as the request. So promotion does not single out any code of ours either: on Node 20, whatever an Express request keeps, ours included, costs more than its size, and the OpenTelemetry reference, which keeps more, adds ${kb(reference.promotedAddedPerRequest)}.`,
     '',
   ];
 }
 
 /** Bytes allocated per request, beside bare's. */
 function allocationsSection({ warmup, seconds, rounds, rows }) {
-  const bytes = (value) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')} B` : '–');
   return [
     '## Bytes allocated per request',
     '',
@@ -96,11 +97,14 @@ const cpuRatio = (rows, framework, variant) =>
 const floorProduct = (rows, framework) =>
   cpuRatio(rows, framework, 'context-only') * cpuRatio(rows, framework, 'disabled');
 
-/** The floor products, Fastify first, as the prose lists the 10 % targets. */
+/** Fastify first, as the prose lists the targets. */
+const PROSE_ORDER = ['fastify', 'express', 'nest'];
+
+/** The floor products, in the prose's order. */
 function floorProducts(rows) {
-  return ['fastify', 'express', 'nest']
-    .map((framework) => `${f(floorProduct(rows, framework), 2)} on ${FRAMEWORK_NAMES[framework]}`)
-    .join(', ');
+  return PROSE_ORDER.map(
+    (framework) => `${f(floorProduct(rows, framework), 2)} on ${FRAMEWORK_NAMES[framework]}`,
+  ).join(', ');
 }
 
 /**
@@ -210,18 +214,18 @@ function machineSpeed(results) {
   ];
 }
 
-/** When, and on which commit, a phase was measured: its own run's, or the one it was carried over from. */
-function measuredWhen(results, phase) {
+/** The run a phase's results come from, its own or the one it was carried over from, and its commit. */
+function runOf(results, phase) {
   const date = (results.carriedOver?.[phase] ?? results.date).slice(0, 16).replace('T', ' ');
   const commit = results.commits?.[phase];
-  return `${commit ? `on ${commit}, ` : ''}in the run started ${date} UTC`;
+  return `the run of ${date} UTC${commit ? `, on ${commit}` : ''}`;
 }
 
-/** One variant's medians, Fastify first as the targets list them. */
+/** One variant's medians, in the prose's order. */
 const mediansOf = (rows, variant) =>
-  ['fastify', 'express', 'nest']
-    .map((framework) => `${FRAMEWORK_NAMES[framework]} ${f(cpuRatio(rows, framework, variant), 2)}`)
-    .join(', ');
+  PROSE_ORDER.map(
+    (framework) => `${FRAMEWORK_NAMES[framework]} ${f(cpuRatio(rows, framework, variant), 2)}`,
+  ).join(', ');
 
 /** What a throughput phase measured, in words, so the page's prose never quotes a run it does not show. */
 function throughputMedians(phase) {
@@ -237,31 +241,36 @@ function throughputMedians(phase) {
 
 /** The paragraph that dates this page's throughput tables and reads them out. */
 function throughputRuns(results) {
-  const bareExpress = (results.macro.runs ?? [])
-    .filter((run) => run.phase === 'paired' && run.framework === 'express' && run.variant === 'bare')
+  const bareExpress = pairedRuns(results.macro, 'express', 'bare')
     .map((run) => run.cpuPerRequest)
     .filter(Number.isFinite);
-  const [least, most] = [f(Math.min(...bareExpress), 0), f(Math.max(...bareExpress), 0)];
-  const speed = bareExpress.length
-    ? `, bare Express ${least === most ? least : `${least}–${most}`} µs of CPU a request`
-    : '';
+  let speed = '';
+  if (bareExpress.length) {
+    const [least, most] = [f(Math.min(...bareExpress), 0), f(Math.max(...bareExpress), 0)];
+    speed = `, bare Express ${least === most ? least : `${least}–${most}`} µs of CPU a request`;
+  }
   // The machine line is this run's; a carried-over phase may have run on another host.
   const host = results.carriedOver?.macro ? '' : `, on the ${results.machine.cpu} host`;
   const sentences = [
-    `The Node 20 table above was measured ${measuredWhen(results, 'macro')} (the \`macro\` phase)${host}${speed}. On Node 20, ${throughputMedians(results.macro)}`,
+    `The Node 20 table above was measured in ${runOf(results, 'macro')} (the \`macro\` phase)${host}${speed}. On Node 20, ${throughputMedians(results.macro)}`,
   ];
   if (results.node24?.rows) {
     sentences.push(
-      `The Node 24 table below was measured ${measuredWhen(results, 'node24')} (the \`node24\` phase). On Node 24, ${throughputMedians(results.node24)}`,
+      `The Node 24 table below was measured in ${runOf(results, 'node24')} (the \`node24\` phase). On Node 24, ${throughputMedians(results.node24)}`,
     );
   }
   return sentences.join(' ');
 }
 
-/** A variant's CPU ratio in each paired round of a throughput phase, every generation's. */
+/** A variant's paired rounds in a throughput phase, every generation's. */
+const pairedRuns = (phase, framework, variant) =>
+  (phase?.runs ?? []).filter(
+    (run) => run.phase === 'paired' && run.framework === framework && run.variant === variant,
+  );
+
+/** A variant's CPU ratio in each paired round of a throughput phase. */
 const pairedRatios = (phase, framework, variant) =>
-  (phase?.runs ?? [])
-    .filter((run) => run.phase === 'paired' && run.framework === framework && run.variant === variant)
+  pairedRuns(phase, framework, variant)
     .map((run) => run.cpuRatio)
     .filter(Number.isFinite);
 
@@ -374,9 +383,8 @@ export function renderReport(results) {
     `Measured ${results.date.slice(0, 10)} on ${results.machine.cpus} cores (${results.machine.cpu}), ${results.machine.memoryGB} GiB, Node ${results.machine.node}${results.smoke ? ' — **smoke run: numbers are not meaningful**' : ''}.`,
     'The machine is shared and noisy: compare the ratios, measured side by side, not absolute figures across runs.',
     ...machineSpeed(results),
-    ...Object.entries(results.carriedOver ?? {}).map(
-      ([phase, date]) =>
-        `The ${PHASE_NAMES[phase] ?? phase} results below are from the run of ${date.slice(0, 16).replace('T', ' ')} UTC${results.commits?.[phase] ? `, on ${results.commits[phase]}` : ''}.`,
+    ...Object.keys(results.carriedOver ?? {}).map(
+      (phase) => `The ${PHASE_NAMES[phase] ?? phase} results below are from ${runOf(results, phase)}.`,
     ),
     '',
     'Rerun: `pnpm bench` (whole suite, about 100 minutes here; `BENCH_GENERATIONS`, `BENCH_ROUNDS` and `BENCH_PAIRED_ROUNDS` set how many fresh sets of servers and the rounds in each) or some of its phases, such as `BENCH_ONLY=micro pnpm bench` (the phases: `micro`, `import`, `macro`, `node24`, `outage`, `instructions`, `allocations`; the others keep the results they last measured); `node packages/benchmarks/src/run.mjs --write-docs` measures and rewrites this page, `node packages/benchmarks/src/write-docs.mjs` rewrites it from `packages/benchmarks/results/latest.json`. CI runs `BENCH_SMOKE=1 pnpm bench`, which asserts no timing.',
