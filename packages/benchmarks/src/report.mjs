@@ -195,22 +195,56 @@ function throughputTable(rows) {
 }
 
 /**
- * How fast the machine ran, from two figures of this run that none of our code is in, beside a
+ * The same figures on a fast day, for scale: the runs of 2026-12-06 (Node 20 at 17:04 and 18:15 UTC,
+ * Node 24 at 18:51) on the Intel Xeon host of the time. Kept here because no later run reads them.
+ */
+const FAST_DAY = {
+  node20Runs: '17:04, 18:15',
+  node24Run: '18:51',
+  constructionNs: 139,
+  fastifyBareMicros: 14.2,
+  fastifyBare24Micros: 11.6,
+};
+
+/**
+ * How fast the machine ran, from figures that none of our code is in, each named with the run that
+ * measured it (phases carried over from other runs may come from other hosts and days), beside a
  * fast day's: the ratios themselves move with it, so a reader must know which kind of day it was.
  */
 function machineSpeed(results) {
   const construction = results.lifecycle?.find((row) => row.variant === 'no lifecycle')?.nsPerRequest;
-  const fastifyBare = results.macro?.rows.find(
-    (row) => row.framework === 'fastify' && row.variant === 'bare',
-  )?.cpuPerRequest;
+  const bareFastify = (phase) =>
+    phase?.rows.find((row) => row.framework === 'fastify' && row.variant === 'bare')?.cpuPerRequest;
+  const fastifyBare = bareFastify(results.macro);
   if (construction === undefined || fastifyBare === undefined || results.smoke) return [];
-  const fastifyBare24 = results.node24?.rows.find(
-    (row) => row.framework === 'fastify' && row.variant === 'bare',
-  )?.cpuPerRequest;
-  const onNode24 =
-    fastifyBare24 === undefined ? '' : ` (on Node 24, ${fastifyBare24.toFixed(1)} µs against 11.6 at 18:51)`;
+  const fastifyBare24 = bareFastify(results.node24);
+  const figures = [
+    {
+      text: `building a request and its response (the lifecycle micro-benchmark's baseline) took ${Math.round(construction)} ns`,
+      run: runOf(results, 'micro'),
+    },
+    {
+      text: `bare Fastify cost ${fastifyBare.toFixed(1)} µs of CPU a request on Node 20`,
+      run: runOf(results, 'macro'),
+    },
+  ];
+  if (fastifyBare24 !== undefined)
+    figures.push({ text: `${fastifyBare24.toFixed(1)} µs on Node 24`, run: runOf(results, 'node24') });
+  // Figures from one run share its name; each run is named once, after the last figure it measured.
+  const clauses = figures.map(({ text, run }, index) =>
+    figures[index + 1]?.run === run ? text : `${text} (${run})`,
+  );
+  const fastDay = [
+    `${FAST_DAY.constructionNs} ns`,
+    `${FAST_DAY.fastifyBareMicros} µs`,
+    ...(fastifyBare24 === undefined ? [] : [`${FAST_DAY.fastifyBare24Micros} µs`]),
+  ];
+  const fastDayRuns =
+    fastifyBare24 === undefined
+      ? FAST_DAY.node20Runs.replace(', ', ' and ')
+      : `${FAST_DAY.node20Runs} and ${FAST_DAY.node24Run}`;
   return [
-    `Machine speed in these runs: building a request and its response (the lifecycle micro-benchmark's baseline) took ${Math.round(construction)} ns, and bare Fastify cost ${fastifyBare.toFixed(1)} µs of CPU a request${onNode24}; in the runs of 2026-12-06 17:04 and 18:15 UTC, a fast day on the host of the time (an Intel Xeon; the runs of 2026-12-07 05:00–09:17 UTC were on an AMD EPYC, those from 10:07 on an Intel Xeon again), they took 139 ns and 14.2 µs. On a slow day every ratio reads lower, and the variants that allocate most lose most — the machine's slowness is memory traffic, not compute (burn-20, pure compute, reads higher instead) — so compare ratios within one run, and across runs only at the same machine speed.`,
+    `Machine speed: ${clauses.join(', ')}; on a fast day, in the runs of 2026-12-06 ${fastDayRuns} UTC on an Intel Xeon host, the same took ${fastDay.slice(0, -1).join(', ')} and ${fastDay.at(-1)}. The host changes from run to run (the runs of 2026-12-07 05:00–09:17 UTC were on an AMD EPYC, those of 10:07 on an Intel Xeon, those from 15:35 on an AMD EPYC), and its speed from day to day. On a slow day every ratio reads lower, and the variants that allocate most lose most — the machine's slowness is memory traffic, not compute (burn-20, pure compute, reads higher instead) — so compare ratios within one run, and across runs only at the same machine speed.`,
   ];
 }
 
