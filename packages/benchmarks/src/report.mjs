@@ -19,6 +19,14 @@ const PHASE_NAMES = {
   allocations: 'allocation',
 };
 
+/** A phase's row for one framework and variant. */
+const rowOf = (rows, framework, variant) =>
+  rows?.find((row) => row.framework === framework && row.variant === variant);
+
+/** Items as the prose lists them: "a", "a and b", "a, b and c". */
+const andList = (items) =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+
 /** A byte count as the allocation table prints it. */
 const bytes = (value) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')} B` : '–');
 
@@ -35,8 +43,7 @@ function table(header, rows) {
  * cites (other connection counts, Node 24, `--trace-gc-nvp`) were measured once, on the date given.
  */
 function allocationFindings(rows) {
-  const row = (framework, variant) =>
-    rows.find((candidate) => candidate.framework === framework && candidate.variant === variant);
+  const row = (framework, variant) => rowOf(rows, framework, variant);
   const kb = (value) => `${(value / 1000).toFixed(1)} KB`;
   const percent = (part, whole) => `${Math.round((100 * part) / whole)} %`;
   const expressBare = row('express', 'bare');
@@ -90,8 +97,7 @@ function allocationsSection({ warmup, seconds, rounds, rows }) {
 const FRAMEWORK_NAMES = { express: 'Express', fastify: 'Fastify', nest: 'NestJS' };
 
 /** A variant's CPU ratio in a throughput phase's rows. */
-const cpuRatio = (rows, framework, variant) =>
-  rows.find((row) => row.framework === framework && row.variant === variant)?.cpuRatio;
+const cpuRatio = (rows, framework, variant) => rowOf(rows, framework, variant)?.cpuRatio;
 
 /** Context only × tracing disabled: what every traced request pays before any tracing work. */
 const floorProduct = (rows, framework) =>
@@ -136,14 +142,13 @@ function decomposition(rows) {
   });
   const within = lines.filter((line) => line.withinBudget).map((line) => line.name);
   const beyond = lines.filter((line) => !line.withinBudget).map((line) => line.name);
-  const list = (items) => items.join(' and ');
   let verdict;
   if (beyond.length === 0)
     verdict = `On every framework the tracing at 100 % leaves more than burn-20 does: it adds less than the issue's budget of about 20 µs a request, and what misses the targets is the context floor and the adapter, which a request pays before any of it.`;
   else if (within.length === 0)
     verdict = `On every framework the tracing at 100 % leaves less than burn-20 does: it adds more than the issue's budget of about 20 µs a request, on top of the context floor and the adapter.`;
   else
-    verdict = `The tracing at 100 % leaves more than burn-20 does on ${list(within)}, within the issue's budget of about 20 µs a request, and less on ${list(beyond)}.`;
+    verdict = `The tracing at 100 % leaves more than burn-20 does on ${andList(within)}, within the issue's budget of about 20 µs a request, and less on ${andList(beyond)}.`;
   return [
     table(
       [
@@ -199,7 +204,7 @@ function throughputTable(rows) {
  * Node 24 at 18:51) on the Intel Xeon host of the time. Kept here because no later run reads them.
  */
 const FAST_DAY = {
-  node20Runs: '17:04, 18:15',
+  node20Runs: ['17:04', '18:15'],
   node24Run: '18:51',
   constructionNs: 139,
   fastifyBareMicros: 14.2,
@@ -213,8 +218,7 @@ const FAST_DAY = {
  */
 function machineSpeed(results) {
   const construction = results.lifecycle?.find((row) => row.variant === 'no lifecycle')?.nsPerRequest;
-  const bareFastify = (phase) =>
-    phase?.rows.find((row) => row.framework === 'fastify' && row.variant === 'bare')?.cpuPerRequest;
+  const bareFastify = (phase) => rowOf(phase?.rows, 'fastify', 'bare')?.cpuPerRequest;
   const fastifyBare = bareFastify(results.macro);
   if (construction === undefined || fastifyBare === undefined || results.smoke) return [];
   const fastifyBare24 = bareFastify(results.node24);
@@ -239,12 +243,11 @@ function machineSpeed(results) {
     `${FAST_DAY.fastifyBareMicros} µs`,
     ...(fastifyBare24 === undefined ? [] : [`${FAST_DAY.fastifyBare24Micros} µs`]),
   ];
-  const fastDayRuns =
-    fastifyBare24 === undefined
-      ? FAST_DAY.node20Runs.replace(', ', ' and ')
-      : `${FAST_DAY.node20Runs} and ${FAST_DAY.node24Run}`;
+  const fastDayRuns = andList(
+    fastifyBare24 === undefined ? FAST_DAY.node20Runs : [...FAST_DAY.node20Runs, FAST_DAY.node24Run],
+  );
   return [
-    `Machine speed: ${clauses.join(', ')}; on a fast day, in the runs of 2026-12-06 ${fastDayRuns} UTC on an Intel Xeon host, the same took ${fastDay.slice(0, -1).join(', ')} and ${fastDay.at(-1)}. The host changes from run to run (the runs of 2026-12-07 05:00–09:17 UTC were on an AMD EPYC, those of 10:07 on an Intel Xeon, those from 15:35 on an AMD EPYC), and its speed from day to day. On a slow day every ratio reads lower, and the variants that allocate most lose most — the machine's slowness is memory traffic, not compute (burn-20, pure compute, reads higher instead) — so compare ratios within one run, and across runs only at the same machine speed.`,
+    `Machine speed: ${clauses.join(', ')}; on a fast day, in the runs of 2026-12-06 ${fastDayRuns} UTC on an Intel Xeon host, the same took ${andList(fastDay)}. The host changes from run to run (the runs of 2026-12-07 05:00–09:17 UTC were on an AMD EPYC, those of 10:07 on an Intel Xeon, those from 15:35 on an AMD EPYC), and its speed from day to day. On a slow day every ratio reads lower, and the variants that allocate most lose most — the machine's slowness is memory traffic, not compute (burn-20, pure compute, reads higher instead) — so compare ratios within one run, and across runs only at the same machine speed.`,
   ];
 }
 
