@@ -9,6 +9,11 @@
 // caller), so read a difference function by function, and its total over several runs. Only
 // instructions: cache misses and collector pauses are in cpu-probe's time instead. Needs valgrind;
 // CALLGRIND_PROBE_ROWS (40) and CALLGRIND_PROBE_REQUESTS (3000) tune it.
+// CALLGRIND_PROBE_CACHE=1 adds callgrind's cache and branch simulation (several times slower): every
+// event's count a request is printed, and CALLGRIND_PROBE_EVENT (Ir, the instructions) picks the one
+// the table ranks functions by — I1mr, D1mr and Bcm are the first-level instruction and data misses
+// and the mispredicted branches, what makes a few added instructions cost more time than their count.
+// The simulated caches are a model of this machine's, not a reading of them.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +24,8 @@ import { here, startNode } from './processes.mjs';
 
 const rows = Number(process.env.CALLGRIND_PROBE_ROWS ?? 40);
 const requests = Number(process.env.CALLGRIND_PROBE_REQUESTS ?? 3000);
+const simulateCaches = process.env.CALLGRIND_PROBE_CACHE === '1';
+const rankedEvent = process.env.CALLGRIND_PROBE_EVENT ?? 'Ir';
 
 /** The JIT code ranges V8 wrote to the process's perf map, sorted by start. */
 function perfMap(pid) {
@@ -48,17 +55,27 @@ function nameAt(ranges, address) {
   return range !== undefined && address < range.end ? range.name : undefined;
 }
 
+/** Every event the main thread's dump counted (Ir alone, unless caches were simulated), a request. */
+function eventsPerRequest(count) {
+  const dump = readFileSync(count.mainDump, 'utf8');
+  const names = /^events:\s+(.*)$/m.exec(dump)[1].split(' ');
+  const totals = /^totals:\s+(.*)$/m.exec(dump)[1].split(' ').map(Number);
+  return names.map((name, index) => `${name} ${Math.round(totals[index] / count.requests)}`).join(', ');
+}
+
 /**
- * Instructions per request by function, from the main thread's dump. A JIT frame is named by the
- * perf map, without its tier mark (`*` optimised, `^` baseline, `~` interpreted), so one function
- * compiled twice counts once; recursion marks (`'2`) are dropped too.
+ * One event's count (instructions unless CALLGRIND_PROBE_EVENT names another) per request by
+ * function, from the main thread's dump. A JIT frame is named by the perf map, without its tier
+ * mark (`*` optimised, `^` baseline, `~` interpreted), so one function compiled twice counts once;
+ * recursion marks (`'2`) are dropped too.
  */
 function costsByFunction(count) {
   const ranges = perfMap(count.pid);
-  const annotated = execFileSync('callgrind_annotate', ['--threshold=100', count.mainDump], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const annotated = execFileSync(
+    'callgrind_annotate',
+    ['--threshold=100', `--show=${rankedEvent}`, `--sort=${rankedEvent}`, count.mainDump],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
   const costs = new Map();
   const lines = annotated.split('\n');
   const totalLine = lines.find((line) => line.includes('PROGRAM TOTALS'));
@@ -103,12 +120,14 @@ try {
       requests,
       dir,
       nodeArgs: ['--perf-basic-prof'],
+      valgrindArgs: simulateCaches ? ['--cache-sim=yes', '--branch-sim=yes'] : [],
     });
     pids.push(count.pid);
     counts.push({ ...count, costs: costsByFunction(count) });
     console.log(
       `${spec.label}: ${Math.round(count.main)} instructions a request on the main thread, ${Math.round(count.all)} in all`,
     );
+    if (simulateCaches) console.log(`  main thread, a request: ${eventsPerRequest(count)}`);
   }
   const [first, second] = counts;
   const table = (entries) => {
@@ -116,10 +135,10 @@ try {
       console.log(`${values.map((v) => Math.round(v).toString().padStart(8)).join(' ')}  ${name}`);
   };
   if (second === undefined) {
-    console.log('instructions a request  function (self)');
+    console.log(`${rankedEvent} a request  function (self)`);
     table([...first.costs].map(([name, value]) => [name, [value]]).sort((a, b) => b[1][0] - a[1][0]));
   } else {
-    console.log('  second    first   second  function (self)');
+    console.log(`  second    first   second  function (self), ${rankedEvent} a request`);
     const names = new Set([...first.costs.keys(), ...second.costs.keys()]);
     const rowsByDifference = [...names]
       .map((name) => {

@@ -62,7 +62,7 @@ async function dumpTotals(dir, prefix, timeoutMs = 60_000) {
  * instructions per request, and the server's pid and main-thread dump (left in `dir`) for a probe
  * that reads the dump by function.
  */
-export async function countServer(options, { warmup, requests, dir, nodeArgs = [] }) {
+export async function countServer(options, { warmup, requests, dir, nodeArgs = [], valgrindArgs = [] }) {
   const server = await startNode(options.script ?? here('./server.mjs'), {
     ...options,
     nodeArgs: [...(options.nodeArgs ?? []), ...nodeArgs],
@@ -72,6 +72,7 @@ export async function countServer(options, { warmup, requests, dir, nodeArgs = [
       'valgrind',
       '--tool=callgrind',
       '--separate-threads=yes',
+      ...valgrindArgs,
       `--callgrind-out-file=${dir}/cg.%p`,
       `--log-file=${dir}/log.%p`,
     ],

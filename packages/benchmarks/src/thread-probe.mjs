@@ -4,7 +4,9 @@
 // to another thread, or GC that grew, shows here and not in a main-thread profile. Page faults
 // are the cost that instruction counts miss: on this machine's VM a fresh page costs about 15 µs
 // to fault in (docs/benchmarks.md), and a bare Express server takes more than one a request, in
-// its scavenges. Takes KEY=VALUE,… configurations, as cpu-probe.mjs does
+// its scavenges. Each thread's time in the kernel is shown apart (a server's reads and writes of its
+// sockets): a cost there is a change in system calls, which no instruction count sees. Takes
+// KEY=VALUE,… configurations, as cpu-probe.mjs does
 // (FRAMEWORK=express,VARIANT=ours-100[,NODE=path]), measured one after the other; Linux only.
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseSpec, routeUrl, serverOptions } from './macro.mjs';
@@ -26,6 +28,7 @@ function threadTicks(pid) {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     threads.set(`${tid} ${name}`, {
       ticks: Number(fields[11]) + Number(fields[12]),
+      systemTicks: Number(fields[12]),
       faults: Number(fields[7]),
     });
   }
@@ -57,9 +60,9 @@ async function probe(spec) {
     const perRequest = (ticks) => ((ticks * TICK_MICROS) / requests).toFixed(1).padStart(7);
     const faultsPerRequest = (faults) => (faults / requests).toFixed(3).padStart(6);
     const used = [...after]
-      .map(([thread, { ticks, faults }]) => {
-        const earlier = before.get(thread) ?? { ticks: 0, faults: 0 };
-        return [thread, ticks - earlier.ticks, faults - earlier.faults];
+      .map(([thread, { ticks, systemTicks, faults }]) => {
+        const earlier = before.get(thread) ?? { ticks: 0, systemTicks: 0, faults: 0 };
+        return [thread, ticks - earlier.ticks, faults - earlier.faults, systemTicks - earlier.systemTicks];
       })
       .filter(([, ticks, faults]) => ticks > 0 || faults > 0)
       .sort((a, b) => b[1] - a[1]);
@@ -69,9 +72,10 @@ async function probe(spec) {
       `${spec.label}: ${requests} requests, ${perRequest(total)} µs CPU/req in all, ` +
         `${faultsPerRequest(faults)} page faults/req`,
     );
-    for (const [thread, ticks, threadFaults] of used)
+    for (const [thread, ticks, threadFaults, systemTicks] of used)
       console.log(
-        `  ${thread.padEnd(24)} ${perRequest(ticks)} µs/req ${faultsPerRequest(threadFaults)} faults/req`,
+        `  ${thread.padEnd(24)} ${perRequest(ticks)} µs/req (${perRequest(systemTicks).trim()} in the kernel) ` +
+          `${faultsPerRequest(threadFaults)} faults/req`,
       );
   } finally {
     await server.stop();
