@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countServer } from './instructions.mjs';
+import { countServer, eventTotals } from './instructions.mjs';
 import { parseSpec, serverOptions } from './macro.mjs';
 import { here, startNode } from './processes.mjs';
 
@@ -57,10 +57,9 @@ function nameAt(ranges, address) {
 
 /** Every event the main thread's dump counted (Ir alone, unless caches were simulated), a request. */
 function eventsPerRequest(count) {
-  const dump = readFileSync(count.mainDump, 'utf8');
-  const names = /^events:\s+(.*)$/m.exec(dump)[1].split(' ');
-  const totals = /^totals:\s+(.*)$/m.exec(dump)[1].split(' ').map(Number);
-  return names.map((name, index) => `${name} ${Math.round(totals[index] / count.requests)}`).join(', ');
+  return [...eventTotals(count.mainDump)]
+    .map(([name, total]) => `${name} ${Math.round(total / count.requests)}`)
+    .join(', ');
 }
 
 /**
@@ -104,6 +103,11 @@ function costsByFunction(count) {
 const specs = process.argv.slice(2).map(parseSpec);
 if (specs.length === 0 || specs.length > 2) {
   console.error('usage: node src/callgrind-probe.mjs KEY=VALUE,… [KEY=VALUE,…]');
+  process.exit(2);
+}
+// Without the simulation a dump holds instructions only: say so now, not after the servers ran.
+if (rankedEvent !== 'Ir' && !simulateCaches) {
+  console.error(`CALLGRIND_PROBE_EVENT=${rankedEvent} needs CALLGRIND_PROBE_CACHE=1`);
   process.exit(2);
 }
 const dir = mkdtempSync(join(tmpdir(), 'maestro-callgrind-probe-'));

@@ -30,10 +30,25 @@ const requestsOf = (url, amount) =>
     ),
   );
 
-const totalOf = (file) => {
-  const match = /^totals:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
-  return match ? Number(match[1]) : undefined;
-};
+/**
+ * A dump's totals by event, in its `events:` order (Ir, the instructions, first), or undefined while
+ * callgrind is still writing it: the `totals:` line comes last.
+ */
+export function eventTotals(file) {
+  const dump = readFileSync(file, 'utf8');
+  const totals = /^totals:\s+(.*)$/m.exec(dump);
+  const names = /^events:\s+(.*)$/m.exec(dump);
+  if (totals === null || names === null) return undefined;
+  const counts = totals[1].trim().split(/\s+/).map(Number);
+  return new Map(
+    names[1]
+      .trim()
+      .split(/\s+/)
+      .map((name, index) => [name, counts[index] ?? 0]),
+  );
+}
+
+const totalOf = (file) => eventTotals(file)?.get('Ir');
 
 /**
  * The instructions of a dump, all threads and the main one. With --separate-threads callgrind

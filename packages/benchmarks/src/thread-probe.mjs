@@ -60,19 +60,24 @@ async function probe(spec) {
     const perRequest = (ticks) => ((ticks * TICK_MICROS) / requests).toFixed(1).padStart(7);
     const faultsPerRequest = (faults) => (faults / requests).toFixed(3).padStart(6);
     const used = [...after]
-      .map(([thread, { ticks, systemTicks, faults }]) => {
+      .map(([thread, now]) => {
         const earlier = before.get(thread) ?? { ticks: 0, systemTicks: 0, faults: 0 };
-        return [thread, ticks - earlier.ticks, faults - earlier.faults, systemTicks - earlier.systemTicks];
+        return {
+          thread,
+          ticks: now.ticks - earlier.ticks,
+          systemTicks: now.systemTicks - earlier.systemTicks,
+          faults: now.faults - earlier.faults,
+        };
       })
-      .filter(([, ticks, faults]) => ticks > 0 || faults > 0)
-      .sort((a, b) => b[1] - a[1]);
-    const total = used.reduce((sum, [, ticks]) => sum + ticks, 0);
-    const faults = used.reduce((sum, [, , threadFaults]) => sum + threadFaults, 0);
+      .filter(({ ticks, faults }) => ticks > 0 || faults > 0)
+      .sort((a, b) => b.ticks - a.ticks);
+    const total = used.reduce((sum, { ticks }) => sum + ticks, 0);
+    const faults = used.reduce((sum, thread) => sum + thread.faults, 0);
     console.log(
       `${spec.label}: ${requests} requests, ${perRequest(total)} µs CPU/req in all, ` +
         `${faultsPerRequest(faults)} page faults/req`,
     );
-    for (const [thread, ticks, threadFaults, systemTicks] of used)
+    for (const { thread, ticks, systemTicks, faults: threadFaults } of used)
       console.log(
         `  ${thread.padEnd(24)} ${perRequest(ticks)} µs/req (${perRequest(systemTicks).trim()} in the kernel) ` +
           `${faultsPerRequest(threadFaults)} faults/req`,
